@@ -1,0 +1,73 @@
+//! Diagnostics: uses of the API that Windows would not report as an error but that a test
+//! author needs to hear about (a call that could never complete, an undocumented input).
+
+use core::fmt;
+
+use crate::sched::time::Instant;
+
+/// A diagnostic.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Diagnostic {
+    /// A blocking call would have waited forever: every thread of the simulation was blocked,
+    /// no datagram or timer was scheduled, and the call had no timeout. The call failed with
+    /// WSAEINTR (the error of a blocking call whose wait is abandoned).
+    WouldBlockForever {
+        /// The function.
+        call: &'static str,
+        /// The socket.
+        handle: usize,
+    },
+    /// WSARecvMsg's input `dwFlags` held output-only bits (MSG_TRUNC, MSG_CTRUNC, MSG_BCAST,
+    /// MSG_MCAST), typically left over from a previous call. Windows documents only MSG_PEEK
+    /// as input; the simulator ignores the other bits and says so here.
+    OutputFlagsOnInput {
+        /// The socket.
+        handle: usize,
+        /// The bits.
+        flags: u32,
+    },
+    /// A Winsock function the simulator does not implement was called; it failed with
+    /// WSAEOPNOTSUPP (README, "Not supported").
+    Unsupported {
+        /// The function.
+        function: &'static str,
+    },
+    /// A panic inside the simulator was caught at the face (a simulator bug). The simulation
+    /// is unusable afterwards: every call fails with WSAENETDOWN.
+    InternalError {
+        /// The panic message.
+        message: String,
+    },
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Diagnostic::WouldBlockForever { call, handle } => write!(
+                f,
+                "{call} on socket {handle:#x} would block forever: every simulated thread is blocked, nothing is scheduled to arrive and no SO_RCVTIMEO is set; failing it with WSAEINTR"
+            ),
+            Diagnostic::OutputFlagsOnInput { handle, flags } => write!(
+                f,
+                "WSARecvMsg on socket {handle:#x}: input dwFlags {flags:#x} holds output-only bits; only MSG_PEEK is an input flag (ignored)"
+            ),
+            Diagnostic::Unsupported { function } => write!(
+                f,
+                "{function} is not simulated; it failed with WSAEOPNOTSUPP"
+            ),
+            Diagnostic::InternalError { message } => {
+                write!(f, "internal simulator error (please report): {message}")
+            }
+        }
+    }
+}
+
+/// A diagnostic with its time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DiagnosticRecord {
+    /// When.
+    pub time: Instant,
+    /// What.
+    pub diagnostic: Diagnostic,
+}

@@ -1,0 +1,45 @@
+//! # winsock-sim
+//!
+//! A deterministic, in-process simulation of the Windows Winsock datagram receive path.
+//!
+//! - [`ws2`]: the Win32 face. Functions with the names and signatures `windows-sys` declares
+//!   in `Win32::Networking::WinSock`, so code written against windows-sys switches to the
+//!   simulator by changing one `use` line. `WSARecvMsg` is reached as on Windows, through
+//!   `WSAIoctl(SIO_GET_EXTENSION_FUNCTION_POINTER, WSAID_WSARECVMSG)`.
+//! - [`api`]: a safe, idiomatic Rust API over the same core.
+//! - [`Sim`]: a simulation (hosts, network, virtual clock, seed, fault rules, trace).
+//!
+//! Every behaviour cites its evidence in `CONTRACT.md`; what is not simulated is listed in
+//! the README's "Not supported" section and fails with a documented error.
+
+#![forbid(unsafe_op_in_unsafe_fn)]
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod api;
+pub mod catalog;
+mod diag;
+mod error;
+mod ledger;
+pub mod net;
+pub mod sched;
+mod sim;
+mod socket;
+mod stack;
+mod trace;
+pub mod wire;
+// The raw ABI layer: the only module allowed `unsafe`, each block with a SAFETY comment.
+#[allow(unsafe_code)]
+pub mod ws2;
+
+pub use diag::{Diagnostic, DiagnosticRecord};
+pub use error::{Errno, Result};
+pub use ledger::{DropReason, DropRecord, Ledger};
+pub use net::fault::{Endpoint, Fault, FaultRule};
+pub use net::packet::{DatagramId, IcmpKind};
+pub use net::topology::HostId;
+pub use net::PathProps;
+pub use sched::time::Instant;
+pub use sim::{EnterGuard, HostSpec, JoinHandle, Outside, Sim, SimBuilder};
+pub use socket::SockKind;
+pub use trace::{Event, Record, Trace};

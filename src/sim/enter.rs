@@ -1,0 +1,142 @@
+//! Which simulation a thread is in.
+//!
+//! Each thread has a stack of entered simulations; the face uses the top one. A thread that
+//! never entered one gets its own default simulation on first use, which lives until the
+//! thread ends, so plain `#[test]` functions are isolated from each other.
+
+use std::cell::RefCell;
+use std::marker::PhantomData;
+
+use super::Sim;
+use crate::net::topology::HostId;
+
+thread_local! {
+    static ENTERED: RefCell<Vec<(Sim, HostId)>> = const { RefCell::new(Vec::new()) };
+    static DEFAULT: RefCell<Option<DefaultSim>> = const { RefCell::new(None) };
+}
+
+/// The thread's own default simulation; leaving it at thread exit keeps the participant
+/// count right for anyone else holding a handle to it.
+struct DefaultSim(Sim);
+
+impl Drop for DefaultSim {
+    fn drop(&mut self) {
+        leave(&self.0);
+    }
+}
+
+fn join(sim: &Sim) {
+    sim.with(|w| w.sched.participants += 1);
+}
+
+fn leave(sim: &Sim) {
+    sim.with(|w| {
+        w.sched.participants = w.sched.participants.saturating_sub(1);
+        // The threads still inside may all be blocked now.
+        w.maybe_advance();
+    });
+}
+
+/// The simulation and host the face should use on this thread.
+pub(crate) fn current() -> (Sim, HostId) {
+    if let Some(top) = ENTERED.with(|e| e.borrow().last().cloned()) {
+        return top;
+    }
+    DEFAULT.with(|d| {
+        let mut d = d.borrow_mut();
+        let sim = d
+            .get_or_insert_with(|| {
+                let sim = Sim::new();
+                join(&sim);
+                DefaultSim(sim)
+            })
+            .0
+            .clone();
+        (sim, HostId(0))
+    })
+}
+
+/// Whether this thread currently counts as a participant of `sim`.
+pub(crate) fn is_participant(sim: &Sim) -> bool {
+    ENTERED.with(|e| e.borrow().iter().any(|(s, _)| s.same(sim)))
+        || DEFAULT.with(|d| d.borrow().as_ref().is_some_and(|d| d.0.same(sim)))
+}
+
+/// Keeps a thread inside a simulation; see [`Sim::enter`].
+#[must_use = "the thread leaves the simulation when the guard drops"]
+pub struct EnterGuard {
+    sim: Sim,
+    counted: bool,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl EnterGuard {
+    pub(super) fn new(sim: Sim, host: HostId) -> EnterGuard {
+        // A thread counts once however many times it enters the same simulation.
+        let counted = !is_participant(&sim);
+        if counted {
+            join(&sim);
+        }
+        ENTERED.with(|e| e.borrow_mut().push((sim.clone(), host)));
+        EnterGuard {
+            sim,
+            counted,
+            _not_send: PhantomData,
+        }
+    }
+
+    /// Enters on behalf of a thread already counted by [`Sim::spawn`].
+    pub(super) fn adopt(sim: Sim, host: HostId) -> EnterGuard {
+        ENTERED.with(|e| e.borrow_mut().push((sim.clone(), host)));
+        EnterGuard {
+            sim,
+            counted: true,
+            _not_send: PhantomData,
+        }
+    }
+}
+
+impl Drop for EnterGuard {
+    fn drop(&mut self) {
+        ENTERED.with(|e| {
+            let mut e = e.borrow_mut();
+            if let Some(i) = e.iter().rposition(|(s, _)| s.same(&self.sim)) {
+                e.remove(i);
+            }
+        });
+        if self.counted {
+            leave(&self.sim);
+        }
+    }
+}
+
+/// While alive, the current thread does not count as a participant of a simulation: use it
+/// around waits on things outside the simulation (a channel, a join), so that virtual time
+/// can move while this thread waits.
+#[must_use = "the thread counts again when the guard drops"]
+pub struct Outside {
+    sim: Sim,
+    was: bool,
+}
+
+impl Outside {
+    /// Steps out of `sim` until the guard drops.
+    pub fn new(sim: &Sim) -> Outside {
+        let was = is_participant(sim);
+        if was {
+            leave(sim);
+        }
+        Outside {
+            sim: sim.clone(),
+            was,
+        }
+    }
+}
+
+impl Drop for Outside {
+    fn drop(&mut self) {
+        if self.was {
+            join(&self.sim);
+        }
+    }
+}

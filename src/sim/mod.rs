@@ -1,0 +1,202 @@
+//! A simulation: the shared handle to one world, how it is built, and how threads take part.
+
+mod block;
+mod builder;
+mod enter;
+
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+pub use builder::{HostSpec, SimBuilder};
+pub(crate) use enter::current;
+pub use enter::{EnterGuard, Outside};
+
+use crate::diag::DiagnosticRecord;
+use crate::ledger::Ledger;
+use crate::net::fault::FaultRule;
+use crate::net::topology::HostId;
+use crate::sched::time::Instant;
+use crate::stack::World;
+use crate::trace::{Event, Trace};
+
+pub(crate) struct Shared {
+    pub world: Mutex<World>,
+    pub cv: Condvar,
+}
+
+/// A simulation: virtual hosts on a virtual network, with its own clock and seed.
+///
+/// `Sim` is a cheap handle (clone it freely) and may be used from several threads. A thread
+/// that calls the `ws2` face uses the simulation it has [entered](Sim::enter), or else a fresh
+/// default simulation of its own.
+#[derive(Clone)]
+pub struct Sim {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl core::fmt::Debug for Sim {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Sim").field("now", &self.now()).finish()
+    }
+}
+
+impl Default for Sim {
+    fn default() -> Self {
+        Sim::new()
+    }
+}
+
+impl Sim {
+    /// The default simulation: one host ("localhost", id 0) with 127.0.0.1 and ::1, seed 0.
+    pub fn new() -> Sim {
+        SimBuilder::new().build()
+    }
+
+    /// A builder for a simulation with more hosts, a seed, latencies and fault rules.
+    pub fn builder() -> SimBuilder {
+        SimBuilder::new()
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, World> {
+        // A panic while the lock was held is a simulator bug; it has been reported where it
+        // happened, and the face marks the world broken. Keep going so that diagnostics can
+        // still be read.
+        self.shared
+            .world
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs `f` with the world locked, then wakes threads blocked in the simulation.
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
+        let mut w = self.lock();
+        let r = f(&mut w);
+        drop(w);
+        self.shared.cv.notify_all();
+        r
+    }
+
+    /// Whether two handles are the same simulation.
+    pub fn same(&self, other: &Sim) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+
+    /// The current virtual time.
+    pub fn now(&self) -> Instant {
+        self.lock().now()
+    }
+
+    /// The id of the host called `name`.
+    pub fn host(&self, name: &str) -> Option<HostId> {
+        self.lock()
+            .hosts
+            .iter()
+            .position(|h| h.name == name)
+            .map(|i| HostId(i as u32))
+    }
+
+    /// Moves virtual time forward by `d`, delivering whatever falls due on the way.
+    pub fn advance(&self, d: Duration) {
+        self.with(|w| {
+            let to = w.now() + d;
+            w.advance_to(to);
+        });
+    }
+
+    /// Runs every scheduled arrival, however far in the future, and returns the time reached.
+    pub fn run_until_idle(&self) -> Instant {
+        self.with(|w| {
+            while let Some(t) = w.sched.next_timer() {
+                w.advance_to(t);
+            }
+            w.now()
+        })
+    }
+
+    /// Adds a fault rule; rules apply in the order they were added.
+    pub fn add_fault(&self, rule: FaultRule) {
+        self.with(|w| w.faults.push(rule));
+    }
+
+    /// Removes every fault rule.
+    pub fn clear_faults(&self) {
+        self.with(|w| w.faults.clear());
+    }
+
+    /// Takes a host's network down (every socket call on it fails with WSAENETDOWN and
+    /// datagrams to it are dropped) or brings it back.
+    pub fn set_network_down(&self, host: HostId, down: bool) {
+        self.with(|w| {
+            w.host_mut(host).net_down = down;
+            w.record(|| Event::NetworkState { host, down });
+            w.sched.wake_all();
+        });
+    }
+
+    /// A copy of the trace so far.
+    pub fn trace(&self) -> Trace {
+        self.lock().trace.clone()
+    }
+
+    /// The trace as text (see [`Trace::to_text`]).
+    pub fn trace_text(&self) -> String {
+        self.lock().trace.to_text()
+    }
+
+    /// A copy of the datagram ledger (what was sent, delivered, dropped and why).
+    pub fn ledger(&self) -> Ledger {
+        self.lock().ledger.clone()
+    }
+
+    /// The diagnostics raised so far.
+    pub fn diagnostics(&self) -> Vec<DiagnosticRecord> {
+        self.lock().diagnostics.clone()
+    }
+
+    /// Enters the simulation on this thread, on host 0, until the guard drops: the `ws2`
+    /// face then uses it, and the thread counts as a participant (virtual time moves only
+    /// when every participant is blocked).
+    pub fn enter(&self) -> EnterGuard {
+        self.enter_host(HostId(0))
+    }
+
+    /// Enters the simulation on this thread as `host`.
+    pub fn enter_host(&self, host: HostId) -> EnterGuard {
+        EnterGuard::new(self.clone(), host)
+    }
+
+    /// Spawns an OS thread that enters this simulation as `host` and runs `f`. Joining it
+    /// through the returned handle does not hold virtual time back.
+    pub fn spawn<F, T>(&self, host: HostId, f: F) -> JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let sim = self.clone();
+        // Count the new thread before it starts, so that time cannot move in between.
+        sim.with(|w| w.sched.participants += 1);
+        let inner = std::thread::spawn(move || {
+            let _guard = EnterGuard::adopt(sim, host);
+            f()
+        });
+        JoinHandle {
+            sim: self.clone(),
+            inner,
+        }
+    }
+}
+
+/// A thread spawned with [`Sim::spawn`].
+pub struct JoinHandle<T> {
+    sim: Sim,
+    inner: std::thread::JoinHandle<T>,
+}
+
+impl<T> JoinHandle<T> {
+    /// Waits for the thread. While waiting, the calling thread does not count as a
+    /// participant of the simulation.
+    pub fn join(self) -> std::thread::Result<T> {
+        let _outside = Outside::new(&self.sim);
+        self.inner.join()
+    }
+}

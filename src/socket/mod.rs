@@ -1,0 +1,126 @@
+//! One socket's state: what it is, where it is bound and connected, its options, and its
+//! receive queue.
+
+pub(crate) mod options;
+pub(crate) mod queue;
+
+use std::collections::BTreeSet;
+use std::net::{IpAddr, SocketAddr};
+
+use crate::net::packet::Transport;
+use crate::net::ports::SockKey;
+use crate::net::topology::HostId;
+use crate::wire::sockaddr::Family;
+
+pub(crate) use options::SockOpts;
+pub(crate) use queue::{Arrived, Entry, RecvQueue};
+
+/// What kind of socket this is.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum SockKind {
+    /// SOCK_DGRAM / IPPROTO_UDP.
+    Udp,
+    /// SOCK_RAW with an IP protocol number.
+    Raw(u8),
+    /// SOCK_STREAM. The simulator has no TCP: such a socket can be created, bound and
+    /// configured, and behaves as a TCP socket that never connects (see the README).
+    Stream,
+}
+
+impl SockKind {
+    /// The SOCK_* value.
+    pub fn sock_type(self) -> i32 {
+        match self {
+            SockKind::Udp => 2,
+            SockKind::Raw(_) => 3,
+            SockKind::Stream => 1,
+        }
+    }
+
+    /// Whether this is a message-oriented datagram socket (SOCK_DGRAM or SOCK_RAW).
+    pub fn is_datagram(self) -> bool {
+        !matches!(self, SockKind::Stream)
+    }
+
+    pub(crate) fn transport(self) -> Transport {
+        match self {
+            SockKind::Udp => Transport::Udp,
+            SockKind::Raw(p) => Transport::Raw(p),
+            SockKind::Stream => Transport::Tcp,
+        }
+    }
+}
+
+/// A socket.
+#[derive(Debug)]
+pub(crate) struct Socket {
+    pub handle: usize,
+    pub key: SockKey,
+    pub host: HostId,
+    pub family: Family,
+    pub kind: SockKind,
+    /// Created with WSA_FLAG_OVERLAPPED (socket() sets it, as on Windows).
+    pub overlapped: bool,
+    /// FIONBIO.
+    pub nonblocking: bool,
+    /// The bound address, as the socket's family sees it (an IPv6 socket may hold a v4-mapped
+    /// address).
+    pub local: Option<SocketAddr>,
+    /// The port-table key of the binding, to release it on close.
+    pub bound_port: Option<(Transport, u16)>,
+    /// The connected peer (as the socket's family sees it).
+    pub peer: Option<SocketAddr>,
+    pub shut_rd: bool,
+    pub shut_wr: bool,
+    pub opts: SockOpts,
+    /// Multicast groups joined, with the interface index (0: the default interface).
+    pub groups: BTreeSet<(IpAddr, u32)>,
+    pub queue: RecvQueue,
+}
+
+impl Socket {
+    pub fn new(
+        handle: usize,
+        key: SockKey,
+        host: HostId,
+        family: Family,
+        kind: SockKind,
+        overlapped: bool,
+        rcvbuf: u32,
+    ) -> Self {
+        Socket {
+            handle,
+            key,
+            host,
+            family,
+            kind,
+            overlapped,
+            nonblocking: false,
+            local: None,
+            bound_port: None,
+            peer: None,
+            shut_rd: false,
+            shut_wr: false,
+            opts: SockOpts::new(family, rcvbuf),
+            groups: BTreeSet::new(),
+            queue: RecvQueue::default(),
+        }
+    }
+
+    /// The largest datagram payload this socket can send (SO_MAX_MSG_SIZE): 65535 minus the
+    /// IPv4 and UDP headers (65507), or the IPv6 payload limit minus UDP's (65527). Wine's
+    /// test_extendedSocketOptions accepts both values on real Windows.
+    pub fn max_msg_size(&self) -> u32 {
+        match (self.kind, self.family) {
+            (SockKind::Raw(_), Family::V4) => 65515,
+            (SockKind::Raw(_), Family::V6) => 65535,
+            (_, Family::V4) => 65507,
+            (_, Family::V6) => 65527,
+        }
+    }
+
+    /// Whether this IPv6 socket also carries IPv4 (IPV6_V6ONLY off).
+    pub fn dual_stack(&self) -> bool {
+        self.family == Family::V6 && !self.opts.v6only
+    }
+}

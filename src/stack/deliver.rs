@@ -1,0 +1,257 @@
+//! Arrivals: a datagram reaches a host and is demultiplexed to sockets, or an ICMP error
+//! reaches its sender.
+
+use std::net::{IpAddr, SocketAddr};
+
+use bytes::{BufMut, Bytes, BytesMut};
+
+use super::names::as_seen_by;
+use super::World;
+use crate::ledger::DropReason;
+use crate::net::packet::{Cast, DatagramId, IcmpError, IcmpKind, Packet, Transport};
+use crate::net::ports::{Binding, Cover, SockKey};
+use crate::net::topology::{HostId, LAN_IFINDEX, LOOPBACK_IFINDEX};
+use crate::sched::Timer;
+use crate::socket::{Arrived, Entry};
+use crate::trace::Event;
+use crate::wire::ipv4;
+
+/// Why no socket took a datagram.
+enum NoReceiver {
+    /// Nobody has the port: a unicast UDP datagram brings back an ICMP port unreachable.
+    NoListener,
+    /// Only sockets connected to another peer have it.
+    Filtered,
+}
+
+impl World {
+    pub(super) fn fire(&mut self, t: Timer) {
+        match t {
+            Timer::Arrive { packet, host, hops } => self.arrive(packet, host, hops),
+            Timer::Icmp(e) => self.icmp_arrive(e),
+        }
+    }
+
+    fn arrive(&mut self, p: Packet, host: HostId, hops: u8) {
+        self.ledger.in_flight -= 1;
+        if p.ttl <= hops {
+            // It ran out of TTL at a router on the way; the router answers.
+            self.drop_datagram(p.id, host, DropReason::TtlExpired);
+            let back = self.path(host, p.from_host).latency;
+            let at = self.now() + back;
+            self.send_icmp(&p, IcmpKind::TtlExpired, host, at);
+            return;
+        }
+        if self.host(host).net_down {
+            self.drop_datagram(p.id, host, DropReason::NetworkDown);
+            return;
+        }
+        let receivers = match self.receivers(host, &p) {
+            Ok(r) => r,
+            Err(NoReceiver::Filtered) => {
+                self.drop_datagram(p.id, host, DropReason::FilteredByConnect);
+                return;
+            }
+            Err(NoReceiver::NoListener) => {
+                self.drop_datagram(p.id, host, DropReason::NoListener);
+                // RFC 1122: no ICMP errors for broadcast or multicast datagrams.
+                if p.cast == Cast::Unicast
+                    && p.transport == Transport::Udp
+                    && self.cfg.port_unreachable
+                {
+                    let back = self.path(host, p.from_host).latency;
+                    let at = self.now() + back;
+                    self.send_icmp(&p, IcmpKind::PortUnreachable, host, at);
+                }
+                return;
+            }
+        };
+        let ttl = p.ttl - hops;
+        for (i, key) in receivers.into_iter().enumerate() {
+            let id = if i == 0 { p.id } else { self.copy_of(p.id) };
+            self.enqueue(key, &p, id, host, ttl);
+        }
+    }
+
+    /// The sockets that take a datagram arriving at `host`.
+    fn receivers(&self, host: HostId, p: &Packet) -> Result<Vec<SockKey>, NoReceiver> {
+        let port = match p.transport {
+            Transport::Raw(_) => 0,
+            _ => p.dst.port(),
+        };
+        let bindings = self.ports.bindings(host, p.transport, port);
+        let mut filtered = false;
+        let mut candidates: Vec<(&Binding, u32)> = Vec::new();
+        for b in bindings {
+            let Some(specificity) = self.accepts(host, b, p) else {
+                continue;
+            };
+            let Some(sock) = self.sock_by_key(b.sock) else {
+                continue;
+            };
+            let mut score = specificity;
+            if let Some(peer) = sock.peer {
+                if as_seen_by(sock.family, p.src) != peer {
+                    filtered = true;
+                    continue;
+                }
+                score += 4;
+            }
+            candidates.push((b, score));
+        }
+        if candidates.is_empty() {
+            return Err(if filtered {
+                NoReceiver::Filtered
+            } else {
+                NoReceiver::NoListener
+            });
+        }
+        if p.cast == Cast::Unicast && matches!(p.transport, Transport::Udp) {
+            // The most specific socket wins; among equals the earliest bound (Windows leaves
+            // the choice among SO_REUSEADDR sockets undefined).
+            let best = candidates
+                .iter()
+                .max_by(|a, b| a.1.cmp(&b.1).then(b.0.seq.cmp(&a.0.seq)))
+                .map(|(b, _)| b.sock);
+            return Ok(best.into_iter().collect());
+        }
+        // Broadcast, multicast and raw datagrams go to every matching socket, in binding order.
+        Ok(candidates.into_iter().map(|(b, _)| b.sock).collect())
+    }
+
+    /// Whether binding `b` takes datagram `p`, and how specifically (higher is more specific).
+    fn accepts(&self, host: HostId, b: &Binding, p: &Packet) -> Option<u32> {
+        let sock = self.sock_by_key(b.sock)?;
+        let h = self.host(host);
+        let dst = p.dst.ip();
+        let (specific, native) = match dst {
+            IpAddr::V4(d) => {
+                let cover = b.addr.v4?;
+                let ok = match p.cast {
+                    Cast::Unicast => cover.accepts(&d),
+                    // A socket bound to a LAN address hears that LAN's broadcasts.
+                    Cast::Broadcast => match cover {
+                        Cover::Wildcard => true,
+                        Cover::Specific(a) => h.lan.iter().any(|x| {
+                            x.ip == IpAddr::V4(a) && (x.broadcast() == Some(d) || d.is_broadcast())
+                        }),
+                    },
+                    Cast::Multicast => match cover {
+                        Cover::Wildcard => true,
+                        Cover::Specific(a) => h.lan.iter().any(|x| x.ip == IpAddr::V4(a)),
+                    },
+                };
+                (
+                    ok.then_some(matches!(cover, Cover::Specific(_)))?,
+                    !b.addr.dual,
+                )
+            }
+            IpAddr::V6(d) => {
+                let cover = b.addr.v6?;
+                let ok = match p.cast {
+                    Cast::Multicast => match cover {
+                        Cover::Wildcard => true,
+                        Cover::Specific(a) => h.lan.iter().any(|x| x.ip == IpAddr::V6(a)),
+                    },
+                    _ => cover.accepts(&d),
+                };
+                (ok.then_some(matches!(cover, Cover::Specific(_)))?, true)
+            }
+        };
+        if p.cast == Cast::Multicast && !sock.groups.iter().any(|(g, _)| *g == dst) {
+            return None;
+        }
+        Some(u32::from(specific) * 2 + u32::from(native))
+    }
+
+    fn enqueue(&mut self, key: SockKey, p: &Packet, id: DatagramId, host: HostId, ttl: u8) {
+        let Some(sock) = self.sock_by_key(key) else {
+            self.drop_datagram(id, host, DropReason::SocketClosed);
+            return;
+        };
+        let ifindex = if p.dst.ip().is_loopback() || p.src.ip().is_loopback() {
+            LOOPBACK_IFINDEX
+        } else {
+            LAN_IFINDEX
+        };
+        let payload = match (sock.kind, p.dst, p.src) {
+            (crate::socket::SockKind::Raw(proto), SocketAddr::V4(d), SocketAddr::V4(s)) => {
+                let header = ipv4::build(
+                    &ipv4::Header {
+                        tos: p.tos,
+                        id: (id.0 & 0xFFFF) as u16,
+                        ttl,
+                        protocol: proto,
+                        src: *s.ip(),
+                        dst: *d.ip(),
+                    },
+                    p.payload.len(),
+                );
+                let mut b = BytesMut::with_capacity(header.len() + p.payload.len());
+                b.put_slice(&header);
+                b.put_slice(&p.payload);
+                b.freeze()
+            }
+            _ => p.payload.clone(),
+        };
+        // SO_RCVBUF bounds the bytes a socket holds; a datagram that does not fit is dropped.
+        if sock.queue.bytes() + payload.len() > sock.opts.rcvbuf as usize {
+            self.drop_datagram(id, host, DropReason::ReceiveBufferFull);
+            return;
+        }
+        let handle = sock.handle;
+        let arrived = Arrived {
+            id,
+            payload: Bytes::clone(&payload),
+            src: p.src,
+            dst: p.dst,
+            ifindex,
+            ttl,
+            tos: p.tos,
+            cast: p.cast,
+        };
+        let sock = self.sock_by_key_mut(key).expect("checked above");
+        sock.queue.push(Entry::Datagram(arrived));
+        self.ledger.queued += 1;
+        self.record(|| Event::Queue {
+            datagram: id,
+            handle,
+        });
+        self.sched.wake_all();
+    }
+
+    fn icmp_arrive(&mut self, e: IcmpError) {
+        let kind = e.kind;
+        // The error is for the socket that sent the datagram, if it still has that address.
+        let target = self
+            .sock_by_key(e.to_sock)
+            .filter(|s| s.local.map(|l| l.port()) == Some(e.original_src.port()))
+            .map(|s| (s.handle, s.kind, s.opts.connreset, s.opts.netreset));
+        let Some((handle, kind_of_sock, connreset, netreset)) = target else {
+            self.record(|| Event::IcmpArrive {
+                kind,
+                handle: None,
+                queued: false,
+            });
+            return;
+        };
+        let report = kind_of_sock == crate::socket::SockKind::Udp
+            && match kind {
+                IcmpKind::PortUnreachable => connreset,
+                IcmpKind::TtlExpired => netreset,
+            };
+        if report {
+            let sock = self.sock_by_key_mut(e.to_sock).expect("checked above");
+            sock.queue.push(Entry::Error {
+                kind,
+                about: e.about,
+            });
+            self.sched.wake_all();
+        }
+        self.record(|| Event::IcmpArrive {
+            kind,
+            handle: Some(handle),
+            queued: report,
+        });
+    }
+}

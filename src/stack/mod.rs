@@ -1,0 +1,222 @@
+//! The simulated stack: all state of one simulation and the operations on it. Everything here
+//! is safe Rust and reports caller errors as [`Errno`] values; the `ws2` face and the safe API
+//! both call into it with the simulation's lock held.
+
+mod control;
+mod deliver;
+mod lifecycle;
+mod names;
+mod recv;
+mod send;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use slab::Slab;
+
+use crate::diag::{Diagnostic, DiagnosticRecord};
+use crate::error::{Errno, Result};
+use crate::ledger::{DropReason, DropRecord, Ledger};
+use crate::net::fault::FaultRule;
+use crate::net::packet::DatagramId;
+use crate::net::ports::{PortTable, SockKey};
+use crate::net::topology::{Host, HostId};
+use crate::net::PathProps;
+use crate::sched::rng::Rng;
+use crate::sched::{Advance, Sched};
+use crate::socket::Socket;
+use crate::trace::{Event, Trace};
+
+pub(crate) use lifecycle::resolve as lifecycle_resolve;
+pub(crate) use recv::{NameReq, RecvArgs, RecvOk, RecvPoll};
+pub(crate) use send::{Dest, SendArgs};
+
+/// The first socket handle value. Handles are multiples of 4, as kernel handles are, and a
+/// closed socket's value is reused by the next socket.
+const HANDLE_BASE: usize = 0x100;
+
+/// Settings fixed when a simulation is built.
+#[derive(Clone, Debug)]
+pub(crate) struct Config {
+    pub trace: bool,
+    /// Hosts answer datagrams to unbound ports with ICMP port unreachable (as Windows does on
+    /// loopback and on networks that do not filter ICMP).
+    pub port_unreachable: bool,
+    pub default_rcvbuf: u32,
+    pub lan_latency: Duration,
+    pub paths: BTreeMap<(HostId, HostId), PathProps>,
+}
+
+/// The whole state of a simulation.
+#[derive(Debug)]
+pub(crate) struct World {
+    pub cfg: Config,
+    pub sched: Sched,
+    pub rng: Rng,
+    pub hosts: Vec<Host>,
+    pub faults: Vec<FaultRule>,
+    pub ports: PortTable,
+    pub sockets: Slab<Socket>,
+    next_generation: u64,
+    next_datagram: u64,
+    pub ledger: Ledger,
+    pub trace: Trace,
+    pub diagnostics: Vec<DiagnosticRecord>,
+    /// WSAStartup reference count.
+    pub startup: u32,
+    /// A panic was caught at the face: the state can no longer be trusted.
+    pub broken: bool,
+}
+
+impl World {
+    pub fn new(cfg: Config, seed: u64, hosts: Vec<Host>, faults: Vec<FaultRule>) -> Self {
+        World {
+            trace: Trace::new(cfg.trace),
+            cfg,
+            sched: Sched::default(),
+            rng: Rng::new(seed),
+            hosts,
+            faults,
+            ports: PortTable::default(),
+            sockets: Slab::new(),
+            next_generation: 0,
+            next_datagram: 0,
+            ledger: Ledger::default(),
+            diagnostics: Vec::new(),
+            startup: 0,
+            broken: false,
+        }
+    }
+
+    pub fn now(&self) -> crate::sched::time::Instant {
+        self.sched.now
+    }
+
+    pub fn record(&mut self, event: impl FnOnce() -> Event) {
+        self.trace.push(self.sched.now, event);
+    }
+
+    pub fn diagnose(&mut self, d: Diagnostic) {
+        let text = d.to_string();
+        self.record(|| Event::Diagnostic { text });
+        self.diagnostics.push(DiagnosticRecord {
+            time: self.sched.now,
+            diagnostic: d,
+        });
+    }
+
+    fn new_datagram_id(&mut self) -> DatagramId {
+        self.next_datagram += 1;
+        DatagramId(self.next_datagram)
+    }
+
+    pub fn drop_datagram(&mut self, datagram: DatagramId, host: HostId, reason: DropReason) {
+        self.record(|| Event::Drop { datagram, reason });
+        self.ledger.drops.push(DropRecord {
+            time: self.sched.now,
+            datagram,
+            host,
+            reason,
+        });
+    }
+
+    pub fn host(&self, id: HostId) -> &Host {
+        &self.hosts[id.0 as usize]
+    }
+
+    pub fn host_mut(&mut self, id: HostId) -> &mut Host {
+        &mut self.hosts[id.0 as usize]
+    }
+
+    pub fn path(&self, from: HostId, to: HostId) -> PathProps {
+        if from == to {
+            return PathProps::direct(Duration::ZERO);
+        }
+        self.cfg
+            .paths
+            .get(&(from, to))
+            .copied()
+            .unwrap_or(PathProps::direct(self.cfg.lan_latency))
+    }
+
+    /// The socket behind a handle: WSAENOTSOCK for anything else.
+    pub fn key_of(&self, handle: usize) -> Result<SockKey> {
+        let slot = handle
+            .checked_sub(HANDLE_BASE)
+            .filter(|d| d % 4 == 0)
+            .map(|d| d / 4)
+            .ok_or(Errno::NotSock)?;
+        match self.sockets.get(slot) {
+            Some(s) if s.handle == handle => Ok(s.key),
+            _ => Err(Errno::NotSock),
+        }
+    }
+
+    pub fn sock(&self, handle: usize) -> Result<&Socket> {
+        let key = self.key_of(handle)?;
+        Ok(&self.sockets[key.slot])
+    }
+
+    pub fn sock_mut(&mut self, handle: usize) -> Result<&mut Socket> {
+        let key = self.key_of(handle)?;
+        Ok(&mut self.sockets[key.slot])
+    }
+
+    /// The socket for a key, if it still exists (a closed socket's slot may hold a new one).
+    pub fn sock_by_key(&self, key: SockKey) -> Option<&Socket> {
+        self.sockets.get(key.slot).filter(|s| s.key == key)
+    }
+
+    pub fn sock_by_key_mut(&mut self, key: SockKey) -> Option<&mut Socket> {
+        self.sockets.get_mut(key.slot).filter(|s| s.key == key)
+    }
+
+    /// Runs every timer that is due now.
+    pub fn run_due(&mut self) {
+        while let Some(t) = self.sched.pop_due() {
+            self.fire(t);
+        }
+    }
+
+    /// Moves virtual time to `to` (if later), running timers on the way in order.
+    pub fn advance_to(&mut self, to: crate::sched::time::Instant) {
+        loop {
+            match self.sched.next_timer() {
+                Some(at) if at <= to => {
+                    if at > self.sched.now {
+                        self.sched.now = at;
+                        self.record(|| Event::Advance { to: at });
+                    }
+                    self.run_due();
+                }
+                _ => break,
+            }
+        }
+        if to > self.sched.now {
+            self.sched.now = to;
+            self.record(|| Event::Advance { to });
+        }
+        self.sched.wake_all();
+    }
+
+    /// If every participating thread is blocked, moves time on or declares a deadlock.
+    /// Returns whether anything changed (the caller then wakes the waiting threads).
+    pub fn maybe_advance(&mut self) -> bool {
+        match self.sched.decide() {
+            Advance::NotAllBlocked => false,
+            Advance::To(t) => {
+                self.advance_to(t);
+                true
+            }
+            Advance::Deadlock => {
+                self.sched.declare_deadlock();
+                true
+            }
+        }
+    }
+
+    fn next_generation(&mut self) -> u64 {
+        self.next_generation += 1;
+        self.next_generation
+    }
+}

@@ -1,0 +1,327 @@
+//! Receiving: the synchronous receive contract shared by recv, recvfrom, WSARecv, WSARecvFrom
+//! and WSARecvMsg. The face checks pointers; this module decides everything else and leaves
+//! the copying into user memory to the face.
+//!
+//! Sources for each rule are in CONTRACT.md; the short version:
+//! - a receive on an unbound datagram socket fails at once with WSAEINVAL (WSARecvMsg page;
+//!   Wine test_connect_udp and test_WSADuplicateSocket on Windows; afd.c test_recv:
+//!   STATUS_INVALID_PARAMETER);
+//! - one datagram per call; buffers are filled in order; a datagram larger than the buffers
+//!   fills them, the rest is discarded, and the call fails with WSAEMSGSIZE (MSG_TRUNC in
+//!   WSAMSG.dwFlags) while still reporting the bytes copied (afd.c test_recv: Information =
+//!   the buffer capacity with STATUS_BUFFER_OVERFLOW);
+//! - MSG_PEEK copies without consuming, truncation included;
+//! - a name buffer shorter than the address fails the call and keeps the datagram (Wine
+//!   test_UDP on Windows);
+//! - control messages that do not fit set MSG_CTRUNC and fail the call with WSAEMSGSIZE; the
+//!   datagram is delivered and consumed and the byte count written (Wine test_ip_pktinfo);
+//! - an ICMP error queued by an earlier send is reported by the next receive (WSAECONNRESET,
+//!   WSAENETRESET) and consumed.
+
+use std::net::{IpAddr, SocketAddr};
+
+use bytes::Bytes;
+
+use super::names::as_seen_by;
+use super::World;
+use crate::diag::Diagnostic;
+use crate::error::{Errno, Result};
+use crate::net::packet::{Cast, DatagramId, IcmpKind};
+use crate::socket::{Arrived, Entry, SockKind, Socket};
+use crate::trace::Event;
+use crate::wire::cmsg::{self, ControlMessage};
+
+/// MSG_PEEK.
+pub const MSG_PEEK: u32 = 0x2;
+/// MSG_TRUNC (output).
+pub const MSG_TRUNC: u32 = 0x100;
+/// MSG_CTRUNC (output).
+pub const MSG_CTRUNC: u32 = 0x200;
+/// MSG_BCAST (output).
+pub const MSG_BCAST: u32 = 0x400;
+/// MSG_MCAST (output).
+pub const MSG_MCAST: u32 = 0x800;
+const OUTPUT_ONLY: u32 = MSG_TRUNC | MSG_CTRUNC | MSG_BCAST | MSG_MCAST;
+
+/// What the caller gave for the source address.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum NameReq {
+    /// No address wanted (recv, WSARecv, a NULL name).
+    None,
+    /// A buffer of this many bytes.
+    Len(usize),
+}
+
+/// A receive request, with pointers already checked and reduced to sizes.
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct RecvArgs {
+    pub call: &'static str,
+    pub flags: u32,
+    /// Total size of the caller's buffers.
+    pub cap: usize,
+    pub name: NameReq,
+    /// Control buffer size (WSARecvMsg only).
+    pub control: Option<usize>,
+    /// WSARecvMsg (its flag rules and output flags differ).
+    pub msg: bool,
+}
+
+/// A delivered datagram (possibly with a truncation error still to report).
+#[derive(Clone, Debug)]
+pub(crate) struct RecvOk {
+    pub datagram: DatagramId,
+    /// The whole payload; the face copies the first `copied` bytes.
+    pub data: Bytes,
+    pub copied: usize,
+    /// The sender, as the socket's family sees it.
+    pub from: SocketAddr,
+    /// The control messages that fit, and the bytes they use (the new Control.len).
+    pub control: Vec<ControlMessage>,
+    pub control_len: usize,
+    /// Output flags (WSAMSG.dwFlags for WSARecvMsg; 0 for the others).
+    pub flags: u32,
+    /// WSAEMSGSIZE when data or control was truncated: the call fails, but everything above
+    /// is still written.
+    pub error: Option<Errno>,
+}
+
+/// The result of looking at the queue.
+#[derive(Debug)]
+pub(crate) enum RecvPoll<E = Errno> {
+    Ready(core::result::Result<RecvOk, E>),
+    /// Nothing queued: the caller blocks, or fails with WSAEWOULDBLOCK.
+    Empty,
+}
+
+impl World {
+    /// The checks made once when a receive starts, in Windows' order after the face's own
+    /// (WSANOTINITIALISED, WSAENOTSOCK, then pointer faults).
+    pub fn recv_start(&mut self, handle: usize, args: &RecvArgs) -> Result<()> {
+        let r = self.recv_checks(handle, args);
+        if let Err(error) = r {
+            self.record(|| Event::Recv {
+                handle,
+                call: args.call,
+                datagram: None,
+                bytes: 0,
+                flags: 0,
+                error: Some(error),
+            });
+        }
+        r
+    }
+
+    fn recv_checks(&mut self, handle: usize, args: &RecvArgs) -> Result<()> {
+        let sock = self.sock(handle)?;
+        let peek = args.flags & MSG_PEEK != 0;
+        if sock.kind == SockKind::Stream {
+            // WSARecvMsg page: MSG_PEEK on a non-datagram socket is WSAEOPNOTSUPP. Otherwise
+            // this is a TCP socket that never connected.
+            return Err(if args.msg && peek {
+                Errno::OpNotSupp
+            } else {
+                Errno::NotConn
+            });
+        }
+        let extra = args.flags & !MSG_PEEK;
+        if args.msg {
+            // Only MSG_PEEK is an input flag of WSARecvMsg. Output bits left over from a
+            // previous call are ignored with a diagnostic; anything else is refused.
+            if extra & !OUTPUT_ONLY != 0 {
+                return Err(Errno::OpNotSupp);
+            }
+            if extra != 0 {
+                self.diagnose(Diagnostic::OutputFlagsOnInput {
+                    handle,
+                    flags: extra,
+                });
+            }
+        } else if extra != 0 {
+            // MSG_OOB on a datagram socket (WSPRecvFrom page), MSG_WAITALL on a datagram
+            // socket (WSARecv page), MSG_PARTIAL on UDP (no XP1_PARTIAL_MESSAGE), and
+            // anything unknown.
+            return Err(Errno::OpNotSupp);
+        }
+        let sock = self.sock(handle)?;
+        if sock.local.is_none() {
+            return Err(Errno::Inval);
+        }
+        if sock.shut_rd {
+            return Err(Errno::Shutdown);
+        }
+        if self.host(sock.host).net_down {
+            return Err(Errno::NetDown);
+        }
+        Ok(())
+    }
+
+    /// Takes (or peeks) the head of the queue, recording the outcome in the trace.
+    pub fn recv_poll(&mut self, handle: usize, args: &RecvArgs) -> RecvPoll {
+        let r = self.recv_head(handle, args);
+        if let RecvPoll::Ready(r) = &r {
+            let (datagram, bytes, flags, error) = match r {
+                Ok(ok) => (Some(ok.datagram), ok.copied, ok.flags, ok.error),
+                Err((e, about)) => (*about, 0, 0, Some(*e)),
+            };
+            self.record(|| Event::Recv {
+                handle,
+                call: args.call,
+                datagram,
+                bytes,
+                flags,
+                error,
+            });
+        }
+        match r {
+            RecvPoll::Ready(r) => RecvPoll::Ready(r.map_err(|(e, _)| e)),
+            RecvPoll::Empty => RecvPoll::Empty,
+        }
+    }
+
+    /// Like `recv_poll`, with the datagram an error is about (for the trace).
+    fn recv_head(
+        &mut self,
+        handle: usize,
+        args: &RecvArgs,
+    ) -> RecvPoll<(Errno, Option<DatagramId>)> {
+        let peek = args.flags & MSG_PEEK != 0;
+        let sock = match self.sock_mut(handle) {
+            Ok(s) => s,
+            Err(e) => return RecvPoll::Ready(Err((e, None))),
+        };
+        let arrived = match sock.queue.front() {
+            None => return RecvPoll::Empty,
+            Some(&Entry::Error { kind, about }) => {
+                // Reported once, peek or not.
+                let e = match kind {
+                    IcmpKind::PortUnreachable => Errno::ConnReset,
+                    IcmpKind::TtlExpired => Errno::NetReset,
+                };
+                sock.queue.pop();
+                return RecvPoll::Ready(Err((e, Some(about))));
+            }
+            Some(Entry::Datagram(d)) => d.clone(),
+        };
+        let from = as_seen_by(sock.family, arrived.src);
+        if let NameReq::Len(n) = args.name {
+            if n < sock.family.sockaddr_len() {
+                // Nothing written, datagram kept (Wine test_UDP, Windows rows).
+                return RecvPoll::Ready(Err((Errno::Fault, Some(arrived.id))));
+            }
+        }
+        let len = arrived.payload.len();
+        let copied = len.min(args.cap);
+        let truncated = copied < len;
+        let (control, control_len, ctrunc) = match args.control {
+            Some(cap) => {
+                let all = control_messages(sock, &arrived);
+                let l = cmsg::layout(&all, cap);
+                (all[..l.fit].to_vec(), l.len, l.truncated)
+            }
+            None => (Vec::new(), 0, false),
+        };
+        let mut flags = 0;
+        if args.msg {
+            if truncated {
+                flags |= MSG_TRUNC;
+            }
+            if ctrunc {
+                flags |= MSG_CTRUNC;
+            }
+            flags |= match arrived.cast {
+                Cast::Broadcast => MSG_BCAST,
+                Cast::Multicast => MSG_MCAST,
+                Cast::Unicast => 0,
+            };
+        }
+        if !peek {
+            sock.queue.pop();
+            self.ledger.queued -= 1;
+            self.ledger.delivered += 1;
+        }
+        RecvPoll::Ready(Ok(RecvOk {
+            datagram: arrived.id,
+            data: arrived.payload,
+            copied,
+            from,
+            control,
+            control_len,
+            flags,
+            error: (truncated || ctrunc).then_some(Errno::MsgSize),
+        }))
+    }
+
+    /// FIONREAD: the payload bytes of every queued datagram (the current Winsock IOCTL page;
+    /// see CONTRACT.md for the disagreement with the Winsock 1.1 text and with Wine).
+    pub fn bytes_queued(&self, handle: usize) -> Result<usize> {
+        Ok(self.sock(handle)?.queue.bytes())
+    }
+}
+
+/// The control messages a socket's options ask for, for one datagram, in the order
+/// pktinfo, TTL / hop limit, TOS / traffic class, ECN.
+///
+/// IPv4 datagrams take the IPPROTO_IP options (also on a dual-stack IPv6 socket: the
+/// WSARecvMsg page says IPV6_PKTINFO alone may not give pktinfo for IPv4 datagrams, and the
+/// simulator gives none); IPv6 datagrams take the IPPROTO_IPV6 options. The message types
+/// are the ones Windows 10 1703 and later deliver (Wine test_ipv4_cmsg / test_ipv6_cmsg):
+/// IP_RECVTTL gives IP_TTL, IP_RECVTOS gives IP_TOS, IPV6_RECVTCLASS gives IPV6_TCLASS.
+fn control_messages(sock: &Socket, d: &Arrived) -> Vec<ControlMessage> {
+    let o = &sock.opts;
+    let mut v = Vec::new();
+    match d.dst.ip() {
+        IpAddr::V4(dst) => {
+            if o.pktinfo {
+                v.push(ControlMessage::in_pktinfo(dst, d.ifindex));
+            }
+            if o.recvttl {
+                v.push(ControlMessage::int(
+                    cmsg::IPPROTO_IP,
+                    cmsg::IP_TTL,
+                    d.ttl.into(),
+                ));
+            }
+            if o.recvtos {
+                v.push(ControlMessage::int(
+                    cmsg::IPPROTO_IP,
+                    cmsg::IP_TOS,
+                    d.tos.into(),
+                ));
+            }
+            if o.recvecn {
+                v.push(ControlMessage::int(
+                    cmsg::IPPROTO_IP,
+                    cmsg::IP_ECN,
+                    (d.tos & 3).into(),
+                ));
+            }
+        }
+        IpAddr::V6(dst) => {
+            if o.pktinfo6 {
+                v.push(ControlMessage::in6_pktinfo(dst, d.ifindex));
+            }
+            if o.hoplimit6 {
+                v.push(ControlMessage::int(
+                    cmsg::IPPROTO_IPV6,
+                    cmsg::IPV6_HOPLIMIT,
+                    d.ttl.into(),
+                ));
+            }
+            if o.recvtclass6 {
+                v.push(ControlMessage::int(
+                    cmsg::IPPROTO_IPV6,
+                    cmsg::IPV6_TCLASS,
+                    d.tos.into(),
+                ));
+            }
+            if o.recvecn6 {
+                v.push(ControlMessage::int(
+                    cmsg::IPPROTO_IPV6,
+                    cmsg::IP_ECN,
+                    (d.tos & 3).into(),
+                ));
+            }
+        }
+    }
+    v
+}

@@ -1,0 +1,353 @@
+//! Sending: argument checks in Windows' order, routing, fault rules, and scheduling each copy's
+//! arrival.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
+use bytes::Bytes;
+
+use super::names::to_wire;
+use super::World;
+use crate::error::{Errno, Result};
+use crate::ledger::DropReason;
+use crate::net::fault::evaluate;
+use crate::net::packet::{Cast, IcmpError, IcmpKind, Packet};
+use crate::net::topology::HostId;
+use crate::sched::Timer;
+use crate::socket::SockKind;
+use crate::trace::Event;
+use crate::wire::sockaddr::Family;
+
+/// Where a send goes.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Dest {
+    /// send / WSASend: the connected peer (WSAENOTCONN without one).
+    Connected,
+    /// sendto / WSASendTo / WSASendMsg: this address, or the peer when `None`
+    /// (WSAEDESTADDRREQ without one).
+    To(Option<SocketAddr>),
+}
+
+/// A send request.
+#[derive(Clone, Debug)]
+pub(crate) struct SendArgs {
+    pub dest: Dest,
+    pub payload: Bytes,
+    pub flags: u32,
+    /// Source address from an IP_PKTINFO / IPV6_PKTINFO control message (WSASendMsg).
+    pub src_ip: Option<IpAddr>,
+    /// TOS / traffic class from an IP_TOS, IP_ECN or IPV6_TCLASS control message. Windows
+    /// ignores the IP_TOS socket option ("do not use"), so this is the only way to set it.
+    pub tos: Option<u8>,
+}
+
+impl SendArgs {
+    pub fn new(dest: Dest, payload: Bytes, flags: u32) -> Self {
+        SendArgs {
+            dest,
+            payload,
+            flags,
+            src_ip: None,
+            tos: None,
+        }
+    }
+}
+
+/// MSG_DONTROUTE: the only send flag a datagram socket takes (it changes nothing here).
+const MSG_DONTROUTE: u32 = 0x4;
+
+impl World {
+    /// Sends one datagram; returns the number of bytes sent.
+    pub fn send(&mut self, handle: usize, args: SendArgs) -> Result<usize> {
+        let sock = self.sock(handle)?;
+        if sock.kind == SockKind::Stream {
+            // A TCP socket that never connects (README).
+            return Err(Errno::NotConn);
+        }
+        if args.flags & !MSG_DONTROUTE != 0 {
+            // MSG_OOB and the stream-only flags on a datagram socket.
+            return Err(Errno::OpNotSupp);
+        }
+        if sock.shut_wr {
+            return Err(Errno::Shutdown);
+        }
+        if self.host(sock.host).net_down {
+            return Err(Errno::NetDown);
+        }
+        let explicit = match args.dest {
+            Dest::Connected => None,
+            Dest::To(to) => to,
+        };
+        let dst = match (explicit, sock.peer, args.dest) {
+            (Some(to), _, _) => to,
+            (None, Some(peer), _) => peer,
+            (None, None, Dest::Connected) => return Err(Errno::NotConn),
+            (None, None, Dest::To(_)) => return Err(Errno::DestAddrReq),
+        };
+        let wire_dst = to_wire(sock, dst)?;
+        if wire_dst.ip().is_unspecified() {
+            return Err(Errno::AddrNotAvail);
+        }
+        if args.payload.len() > sock.max_msg_size() as usize {
+            return Err(Errno::MsgSize);
+        }
+        let host = sock.host;
+        let cast = self.classify(host, &wire_dst.ip());
+        // A broadcast needs SO_BROADCAST when the address is given explicitly; a socket
+        // connected to a broadcast address sends with send() without it (Wine test_broadcast).
+        if cast == Cast::Broadcast && explicit.is_some() && !sock.opts.broadcast {
+            return Err(Errno::Access);
+        }
+        let src_ip = self.source_ip(handle, &wire_dst, args.src_ip)?;
+        let targets = self.route(host, &wire_dst, cast, handle)?;
+        self.implicit_bind(handle)?;
+        let sock = self.sock(handle)?;
+        let src_port = sock.local.map(|a| a.port()).unwrap_or(0);
+        let ttl = match (cast, wire_dst) {
+            (Cast::Multicast, SocketAddr::V4(_)) => sock.opts.mcast_ttl,
+            (Cast::Multicast, SocketAddr::V6(_)) => sock.opts.mcast_hops6,
+            (_, SocketAddr::V4(_)) => sock.opts.ttl,
+            (_, SocketAddr::V6(_)) => sock.opts.hops6,
+        };
+        let transport = sock.kind.transport();
+        let from_sock = sock.key;
+        let len = args.payload.len();
+        let id = self.new_datagram_id();
+        let packet = Packet {
+            id,
+            transport,
+            from_host: host,
+            from_sock,
+            suppress_icmp: false,
+            src: SocketAddr::new(src_ip, src_port),
+            dst: wire_dst,
+            payload: args.payload,
+            ttl,
+            tos: args.tos.unwrap_or(0),
+            cast,
+        };
+        self.ledger.sent += 1;
+        let (src, dst) = (packet.src, packet.dst);
+        self.record(|| Event::Send {
+            handle,
+            datagram: id,
+            src,
+            dst,
+            len,
+        });
+        match targets {
+            Route::Hosts(hosts) => self.dispatch(packet, &hosts),
+            Route::Nowhere => self.drop_datagram(id, host, DropReason::NoSuchHost),
+        }
+        self.run_due();
+        Ok(len)
+    }
+
+    /// Unicast, broadcast (limited, or directed to a subnet the sender is on) or multicast.
+    fn classify(&self, host: HostId, ip: &IpAddr) -> Cast {
+        if ip.is_multicast() {
+            Cast::Multicast
+        } else if self.host(host).is_broadcast_for(ip) {
+            Cast::Broadcast
+        } else {
+            Cast::Unicast
+        }
+    }
+
+    /// The source address: the bound address if specific, a pktinfo override, or the
+    /// route's choice.
+    fn source_ip(
+        &self,
+        handle: usize,
+        dst: &SocketAddr,
+        pktinfo: Option<IpAddr>,
+    ) -> Result<IpAddr> {
+        let sock = self.sock(handle)?;
+        let h = self.host(sock.host);
+        if let Some(ip) = pktinfo.filter(|ip| !ip.is_unspecified()) {
+            return if h.owns(&ip) {
+                Ok(ip)
+            } else {
+                Err(Errno::AddrNotAvail)
+            };
+        }
+        if let Some(local) = sock.local {
+            let ip = match local.ip() {
+                IpAddr::V6(v6) => v6
+                    .to_ipv4_mapped()
+                    .map(IpAddr::V4)
+                    .unwrap_or(IpAddr::V6(v6)),
+                ip => ip,
+            };
+            if !ip.is_unspecified() {
+                return Ok(ip);
+            }
+        }
+        match h.source_for(&dst.ip()) {
+            Some(ip) => Ok(ip),
+            // A broadcast or multicast from a host with no LAN address only loops back.
+            None if dst.ip().is_multicast() || dst.ip() == IpAddr::V4(Ipv4Addr::BROADCAST) => {
+                Ok(match dst {
+                    SocketAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+                    SocketAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
+                })
+            }
+            None => Err(Errno::NetUnreach),
+        }
+    }
+
+    /// The hosts a datagram goes to.
+    fn route(&self, from: HostId, dst: &SocketAddr, cast: Cast, handle: usize) -> Result<Route> {
+        let ip = dst.ip();
+        let me = self.host(from);
+        if ip.is_loopback() || me.owns(&ip) {
+            return Ok(Route::Hosts(vec![from]));
+        }
+        let family = Family::of_ip(&ip);
+        match cast {
+            Cast::Broadcast | Cast::Multicast => {
+                let sock = self.sock(handle)?;
+                let loop_back = match (cast, family) {
+                    (Cast::Multicast, Family::V4) => sock.opts.mcast_loop,
+                    (Cast::Multicast, Family::V6) => sock.opts.mcast_loop6,
+                    _ => true,
+                };
+                let mut hosts: Vec<HostId> = if me.has_lan(family) {
+                    (0..self.hosts.len() as u32)
+                        .map(HostId)
+                        .filter(|&h| h != from && self.host(h).has_lan(family))
+                        .filter(|&h| cast == Cast::Multicast || self.host(h).is_broadcast_for(&ip))
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                if loop_back {
+                    hosts.insert(0, from);
+                }
+                Ok(Route::Hosts(hosts))
+            }
+            Cast::Unicast => {
+                if !me.has_lan(family) {
+                    return Err(Errno::NetUnreach);
+                }
+                Ok(
+                    match (0..self.hosts.len() as u32)
+                        .map(HostId)
+                        .find(|&h| self.host(h).lan.iter().any(|a| a.ip == ip))
+                    {
+                        Some(h) => Route::Hosts(vec![h]),
+                        None => Route::Nowhere,
+                    },
+                )
+            }
+        }
+    }
+
+    /// Applies the fault rules to each copy and schedules its arrival.
+    fn dispatch(&mut self, packet: Packet, hosts: &[HostId]) {
+        if hosts.is_empty() {
+            let (id, host) = (packet.id, packet.from_host);
+            // A broadcast or multicast nobody else can hear, with loopback switched off.
+            self.drop_datagram(id, host, DropReason::NoListener);
+            return;
+        }
+        for (i, &to) in hosts.iter().enumerate() {
+            let mut p = packet.clone();
+            if i > 0 {
+                p.id = self.copy_of(packet.id);
+            }
+            self.dispatch_one(p, to);
+        }
+    }
+
+    /// A new id for a copy of `of`, accounted for in the ledger.
+    pub(crate) fn copy_of(
+        &mut self,
+        of: crate::net::packet::DatagramId,
+    ) -> crate::net::packet::DatagramId {
+        let copy = self.new_datagram_id();
+        self.ledger.copies += 1;
+        self.record(|| Event::Copy { of, copy });
+        copy
+    }
+
+    fn dispatch_one(&mut self, mut p: Packet, to: HostId) {
+        let mut rules = std::mem::take(&mut self.faults);
+        let verdict = evaluate(&mut rules, &p, Some(to), &mut self.rng);
+        self.faults = rules;
+        for &(rule, fault) in &verdict.fired {
+            let datagram = p.id;
+            self.record(|| Event::Fault {
+                rule,
+                fault,
+                datagram,
+            });
+        }
+        p.suppress_icmp = verdict.suppress_icmp;
+        let path = self.path(p.from_host, to);
+        if let Some(rule) = verdict.lost {
+            self.drop_datagram(p.id, to, DropReason::FaultLoss { rule });
+            return;
+        }
+        if let Some((rule, kind)) = verdict.icmp {
+            self.drop_datagram(p.id, to, DropReason::FaultIcmp { rule });
+            let at = self.now() + path.latency + path.latency;
+            self.send_icmp(&p, kind, to, at);
+            return;
+        }
+        let at = self.now() + path.latency + verdict.extra_delay;
+        for _ in 0..verdict.copies {
+            let mut c = p.clone();
+            c.id = self.copy_of(p.id);
+            self.ledger.in_flight += 1;
+            self.sched.schedule(
+                at,
+                Timer::Arrive {
+                    packet: c,
+                    host: to,
+                    hops: path.hops,
+                },
+            );
+        }
+        self.ledger.in_flight += 1;
+        self.sched.schedule(
+            at,
+            Timer::Arrive {
+                packet: p,
+                host: to,
+                hops: path.hops,
+            },
+        );
+    }
+
+    /// Schedules an ICMP error about `p` back to its sender, reported by `reporter_host`.
+    pub(crate) fn send_icmp(
+        &mut self,
+        p: &Packet,
+        kind: IcmpKind,
+        reporter_host: HostId,
+        at: crate::sched::time::Instant,
+    ) {
+        if p.suppress_icmp {
+            return;
+        }
+        let about = p.id;
+        let _ = reporter_host;
+        self.record(|| Event::Icmp { kind, about });
+        self.sched.schedule(
+            at,
+            Timer::Icmp(IcmpError {
+                kind,
+                about,
+                to_sock: p.from_sock,
+                original_src: p.src,
+            }),
+        );
+    }
+}
+
+/// Where routing sends a datagram.
+pub(crate) enum Route {
+    Hosts(Vec<HostId>),
+    /// The destination is on the LAN but no host has the address: the datagram is lost.
+    Nowhere,
+}

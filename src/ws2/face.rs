@@ -1,0 +1,97 @@
+//! What every face function does around its body: find the thread's simulation, check
+//! WSAStartup, catch panics, and set the thread's last-error slot.
+
+use std::cell::Cell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use crate::diag::Diagnostic;
+use crate::error::{Errno, Result};
+use crate::net::topology::HostId;
+use crate::sim::{current, Sim};
+use crate::stack::World;
+
+thread_local! {
+    /// The thread's last-error slot. WSAGetLastError reads it (on Windows it is the same slot
+    /// GetLastError reads; winsock-facts §1a).
+    static LAST_ERROR: Cell<i32> = const { Cell::new(0) };
+}
+
+pub(crate) fn set_last_error(code: i32) {
+    LAST_ERROR.with(|c| c.set(code));
+}
+
+pub(crate) fn last_error() -> i32 {
+    LAST_ERROR.with(|c| c.get())
+}
+
+/// The calling thread's simulation and host.
+pub(crate) struct Cx {
+    pub sim: Sim,
+    pub host: HostId,
+}
+
+impl Cx {
+    /// Runs `f` on the locked world.
+    pub fn world<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
+        self.sim.with(f)
+    }
+
+    /// WSANOTINITIALISED before WSAStartup; WSAENETDOWN once a simulator bug was caught.
+    pub fn init(&self) -> Result<()> {
+        self.world(|w| {
+            if w.broken {
+                Err(Errno::NetDown)
+            } else {
+                w.check_initialised()
+            }
+        })
+    }
+
+    /// `init`, then WSAENOTSOCK unless `s` is a socket: the order in which Windows checks
+    /// (Wine test_WithoutWSAStartup, test_WSASendMsg, test_getpeername).
+    pub fn socket(&self, s: usize) -> Result<()> {
+        self.init()?;
+        self.world(|w| w.key_of(s).map(|_| ()))
+    }
+}
+
+/// Runs a face function's body. `Ok(v)` returns `v` and, as Windows 7 and later do after a
+/// successful call (Wine's tests check it throughout sock.c), sets the last error to 0.
+/// `Err(e)` stores `e` and returns `fail`. A panic is a simulator bug: it is recorded, the
+/// simulation is marked broken, and the call fails with WSAENETDOWN.
+pub(crate) fn call<T>(fail: T, body: impl FnOnce(&Cx) -> Result<T>) -> T {
+    let (sim, host) = current();
+    let cx = Cx { sim, host };
+    match catch_unwind(AssertUnwindSafe(|| body(&cx))) {
+        Ok(Ok(v)) => {
+            set_last_error(0);
+            v
+        }
+        Ok(Err(e)) => {
+            set_last_error(e.code());
+            fail
+        }
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            cx.sim.with(|w| {
+                w.broken = true;
+                w.diagnose(Diagnostic::InternalError { message });
+            });
+            set_last_error(Errno::NetDown.code());
+            fail
+        }
+    }
+}
+
+/// The body of every Winsock function the simulator does not implement: a diagnostic, the
+/// last error WSAEOPNOTSUPP, and the function's failure value.
+pub(super) fn unsupported<T>(function: &'static str, fail: T) -> T {
+    let (sim, _) = current();
+    sim.with(|w| w.diagnose(Diagnostic::Unsupported { function }));
+    set_last_error(Errno::OpNotSupp.code());
+    fail
+}

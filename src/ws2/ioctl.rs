@@ -1,0 +1,183 @@
+//! ioctlsocket and WSAIoctl, including the extension-function table.
+
+use core::ffi::c_void;
+
+use windows_sys::core::GUID;
+use windows_sys::Win32::Networking::WinSock::{
+    self as ws, LPFN_WSARECVMSG, LPFN_WSASENDMSG, LPWSAOVERLAPPED_COMPLETION_ROUTINE, SOCKET,
+    SOCKET_ERROR,
+};
+use windows_sys::Win32::System::IO::OVERLAPPED;
+
+use super::face::{self, Cx};
+use super::mem::{bad, read, write};
+use crate::error::{Errno, Result};
+
+/// Controls a socket's I/O mode (FIONBIO) or reads its state (FIONREAD, SIOCATMARK).
+///
+/// # Safety
+/// `argp` must be valid for reads and writes of a u32.
+pub unsafe extern "system" fn ioctlsocket(s: SOCKET, cmd: i32, argp: *mut u32) -> i32 {
+    face::call(SOCKET_ERROR, |cx| {
+        cx.socket(s)?;
+        // ioctlsocket(s, FIONREAD, (u_long*)1) is WSAEFAULT (Wine test_fionread_siocatmark).
+        if bad(argp) {
+            return Err(Errno::Fault);
+        }
+        match cmd {
+            ws::FIONBIO => {
+                // SAFETY: valid u32 (caller contract).
+                let on = unsafe { read(argp) } != 0;
+                cx.world(|w| w.set_nonblocking(s, on))?;
+            }
+            ws::FIONREAD => {
+                let n = fionread(cx, s)?;
+                // SAFETY: valid u32 (caller contract).
+                unsafe { write(argp, n) };
+            }
+            ws::SIOCATMARK => {
+                // No urgent data on a datagram socket: "at the mark" is TRUE.
+                // SAFETY: valid u32 (caller contract).
+                unsafe { write(argp, 1) };
+            }
+            // "cmd is not a valid command" (ioctlsocket page).
+            _ => return Err(Errno::Inval),
+        }
+        Ok(0)
+    })
+}
+
+fn fionread(cx: &Cx, s: SOCKET) -> Result<u32> {
+    cx.world(|w| w.bytes_queued(s))
+        .map(|n| u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+/// Extension functions Windows provides that the simulator does not implement: asking for
+/// them is WSAEOPNOTSUPP rather than the WSAEINVAL of an unknown GUID (README).
+const UNIMPLEMENTED_EXTENSIONS: [GUID; 6] = [
+    ws::WSAID_ACCEPTEX,
+    ws::WSAID_CONNECTEX,
+    ws::WSAID_DISCONNECTEX,
+    ws::WSAID_GETACCEPTEXSOCKADDRS,
+    ws::WSAID_TRANSMITFILE,
+    ws::WSAID_TRANSMITPACKETS,
+];
+
+fn same_guid(a: &GUID, b: &GUID) -> bool {
+    a.data1 == b.data1 && a.data2 == b.data2 && a.data3 == b.data3 && a.data4 == b.data4
+}
+
+/// Socket ioctls. Supported: SIO_GET_EXTENSION_FUNCTION_POINTER (WSARecvMsg, WSASendMsg),
+/// FIONBIO, FIONREAD, SIOCATMARK, SIO_UDP_CONNRESET, SIO_UDP_NETRESET, SIO_BASE_HANDLE.
+/// Others are WSAEOPNOTSUPP, as Windows reports unknown codes (Wine test_unsupported_ioctls).
+///
+/// # Safety
+/// The buffers must be valid for their lengths; `lpcbbytesreturned` for a u32.
+#[allow(non_snake_case, clippy::too_many_arguments)]
+pub unsafe extern "system" fn WSAIoctl(
+    s: SOCKET,
+    dwiocontrolcode: u32,
+    lpvinbuffer: *const c_void,
+    cbinbuffer: u32,
+    lpvoutbuffer: *mut c_void,
+    cboutbuffer: u32,
+    lpcbbytesreturned: *mut u32,
+    lpoverlapped: *mut OVERLAPPED,
+    lpcompletionroutine: LPWSAOVERLAPPED_COMPLETION_ROUTINE,
+) -> i32 {
+    face::call(SOCKET_ERROR, |cx| {
+        cx.socket(s)?;
+        // A NULL byte count is WSAEFAULT, with or without an OVERLAPPED (Wine
+        // test_get_extension_func, test_sioRoutingInterfaceQuery).
+        if bad(lpcbbytesreturned) {
+            return Err(Errno::Fault);
+        }
+        if !lpoverlapped.is_null() || lpcompletionroutine.is_some() {
+            // Overlapped ioctls arrive with the overlapped issue (README).
+            return Err(Errno::OpNotSupp);
+        }
+        let input = |need: u32| -> Result<*const u8> {
+            if bad(lpvinbuffer) || cbinbuffer < need {
+                Err(Errno::Fault)
+            } else {
+                Ok(lpvinbuffer as *const u8)
+            }
+        };
+        let output = |need: u32| -> Result<*mut u8> {
+            if bad(lpvoutbuffer) || cboutbuffer < need {
+                Err(Errno::Fault)
+            } else {
+                Ok(lpvoutbuffer as *mut u8)
+            }
+        };
+        let returned = |n: u32| {
+            // SAFETY: `lpcbbytesreturned` is non-NULL and valid (caller contract).
+            unsafe { write(lpcbbytesreturned, n) }
+        };
+        match dwiocontrolcode {
+            ws::SIO_GET_EXTENSION_FUNCTION_POINTER => {
+                let inp = input(16)?;
+                let out = output(8)?;
+                // SAFETY: 16 readable bytes (checked above, caller contract).
+                let guid: GUID = unsafe { read(inp as *const GUID) };
+                if same_guid(&guid, &ws::WSAID_WSARECVMSG) {
+                    let f: LPFN_WSARECVMSG = Some(super::WSARecvMsg);
+                    // SAFETY: 8 writable bytes (checked above, caller contract).
+                    unsafe { write(out as *mut LPFN_WSARECVMSG, f) };
+                } else if same_guid(&guid, &ws::WSAID_WSASENDMSG) {
+                    let f: LPFN_WSASENDMSG = Some(super::WSASendMsg);
+                    // SAFETY: 8 writable bytes (checked above, caller contract).
+                    unsafe { write(out as *mut LPFN_WSASENDMSG, f) };
+                } else if UNIMPLEMENTED_EXTENSIONS.iter().any(|g| same_guid(g, &guid)) {
+                    return Err(Errno::OpNotSupp);
+                } else {
+                    // An unknown GUID: WSAEINVAL, size untouched (Wine test_get_extension_func).
+                    return Err(Errno::Inval);
+                }
+                returned(8);
+            }
+            ws::SIO_UDP_CONNRESET | ws::SIO_UDP_NETRESET => {
+                let inp = input(4)?;
+                // SAFETY: 4 readable bytes (checked above).
+                let on = unsafe { read(inp as *const u32) } != 0;
+                let netreset = dwiocontrolcode == ws::SIO_UDP_NETRESET;
+                cx.world(|w| w.set_icmp_reporting(s, netreset, on))?;
+                returned(0);
+            }
+            ws::SIO_BASE_HANDLE => {
+                let out = output(8)?;
+                // The base provider's handle is the socket itself (Wine test_base_handle).
+                // SAFETY: 8 writable bytes (checked above).
+                unsafe { write(out as *mut SOCKET, s) };
+                returned(8);
+            }
+            code if code == ws::FIONBIO as u32 => {
+                let inp = input(4)?;
+                // SAFETY: 4 readable bytes (checked above).
+                let on = unsafe { read(inp as *const u32) } != 0;
+                cx.world(|w| w.set_nonblocking(s, on))?;
+                // Wine test_fionbio: *size is set to 0.
+                returned(0);
+            }
+            code if code == ws::FIONREAD as u32 => {
+                let out = output(4)?;
+                let n = fionread(cx, s)?;
+                // SAFETY: 4 writable bytes (checked above).
+                unsafe { write(out as *mut u32, n) };
+                returned(4);
+            }
+            code if code == ws::SIOCATMARK as u32 => {
+                let out = output(4)?;
+                // SAFETY: 4 writable bytes (checked above).
+                unsafe { write(out as *mut u32, 1) };
+                returned(4);
+            }
+            _ => {
+                // Wine test_unsupported_ioctls: WSAEOPNOTSUPP, *size set to 0.
+                returned(0);
+                return Err(Errno::OpNotSupp);
+            }
+        }
+        Ok(0)
+    })
+}
