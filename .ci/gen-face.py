@@ -91,6 +91,13 @@ def failure(ret):
     sys.exit(f"no failure value for return type {ret}")
 
 
+def rustfmt(text):
+    """Formats generated code as `cargo fmt` would, so the committed files stay stable."""
+    config = ["--config-path", str(ROOT / "rustfmt.toml")] if (ROOT / "rustfmt.toml").exists() else []
+    return subprocess.run(["rustfmt", "--edition", "2021", "--emit", "stdout", *config],
+                          input=text, capture_output=True, text=True, check=True).stdout
+
+
 def implemented():
     names = set()
     for f in (ROOT / "src/ws2").glob("*.rs"):
@@ -171,7 +178,10 @@ def main():
     parity += ["}", ""]
     parity_text = "\n".join(parity)
 
-    outputs = {ROOT / "src/ws2/unsupported.rs": stub_text, ROOT / "tests/parity.rs": parity_text}
+    outputs = {
+        ROOT / "src/ws2/unsupported.rs": rustfmt(stub_text),
+        ROOT / "tests/parity.rs": rustfmt(parity_text),
+    }
     stale = []
     for path, text in outputs.items():
         if check:

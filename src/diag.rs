@@ -15,7 +15,7 @@ pub enum Diagnostic {
     WouldBlockForever {
         /// The function.
         call: &'static str,
-        /// The socket.
+        /// The socket (0 for a call that has none, such as Sleep).
         handle: usize,
     },
     /// WSARecvMsg's input `dwFlags` held output-only bits (MSG_TRUNC, MSG_CTRUNC, MSG_BCAST,
@@ -44,6 +44,10 @@ pub enum Diagnostic {
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Diagnostic::WouldBlockForever { call, handle: 0 } => write!(
+                f,
+                "{call} would block forever: every simulated thread is blocked and nothing is scheduled; returning"
+            ),
             Diagnostic::WouldBlockForever { call, handle } => write!(
                 f,
                 "{call} on socket {handle:#x} would block forever: every simulated thread is blocked, nothing is scheduled to arrive and no SO_RCVTIMEO is set; failing it with WSAEINTR"

@@ -20,6 +20,8 @@ pub mod api;
 pub mod catalog;
 mod diag;
 mod error;
+#[allow(unsafe_code)] // only `unsafe extern "system" fn` signatures, no unsafe operations
+pub mod kernel32;
 mod ledger;
 pub mod net;
 pub mod sched;
@@ -43,3 +45,4 @@ pub use sched::time::Instant;
 pub use sim::{EnterGuard, HostSpec, JoinHandle, Outside, Sim, SimBuilder};
 pub use socket::SockKind;
 pub use trace::{Event, Record, Trace};
+pub use wire::sockaddr::Family;

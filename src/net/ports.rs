@@ -326,7 +326,14 @@ mod tests {
     /// have IPV6_V6ONLY = 0.
     #[test]
     fn wine_test_reuseaddr_rows() {
-        let rows: &[(&str, Sharing, &str, Sharing, Result<(), Errno>)] = &[
+        type Row = (
+            &'static str,
+            Sharing,
+            &'static str,
+            Sharing,
+            Result<(), Errno>,
+        );
+        let rows: &[Row] = &[
             ("0.0.0.0", X, "127.0.0.1", D, Err(Errno::Access)),
             ("::", X, "127.0.0.1", D, Err(Errno::Access)),
             ("0.0.0.0", D, "127.0.0.1", X, Ok(())),

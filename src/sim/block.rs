@@ -17,7 +17,7 @@ impl Sim {
     pub(crate) fn block<T>(
         &self,
         handle: usize,
-        key: SockKey,
+        key: Option<SockKey>,
         call: &'static str,
         deadline: Instant,
         mut poll: impl FnMut(&mut World) -> Option<Result<T>>,
@@ -30,7 +30,7 @@ impl Sim {
             w.sched.participants += 1;
         }
         let result = loop {
-            if w.sock_by_key(key).is_none() {
+            if key.is_some_and(|k| w.sock_by_key(k).is_none()) {
                 break Err(Errno::Intr);
             }
             if let Some(r) = poll(&mut w) {
@@ -93,7 +93,7 @@ impl Sim {
         let r = if nonblocking {
             self.with(|w| poll(w).unwrap_or(Err(Errno::WouldBlock)))
         } else {
-            self.block(handle, key, args.call, deadline, poll)
+            self.block(handle, Some(key), args.call, deadline, poll)
         };
         if let Err(e @ (Errno::WouldBlock | Errno::TimedOut | Errno::Intr)) = r {
             self.with(|w| {
@@ -108,5 +108,22 @@ impl Sim {
             });
         }
         r
+    }
+}
+
+impl Sim {
+    /// Sleeps for `d` of virtual time (Sleep). The sleeper counts as blocked, so time moves
+    /// once every other participant is blocked too. `None` sleeps forever, which ends with a
+    /// [`Diagnostic::WouldBlockForever`] once nothing else can happen.
+    pub fn sleep(&self, d: Option<std::time::Duration>) {
+        if d == Some(std::time::Duration::ZERO) {
+            return;
+        }
+        let deadline = match d {
+            Some(d) => self.now() + d,
+            None => Instant::NEVER,
+        };
+        let r: Result<()> = self.block(0, None, "Sleep", deadline, |_| None);
+        debug_assert!(matches!(r, Err(Errno::TimedOut | Errno::Intr)));
     }
 }

@@ -52,6 +52,12 @@ impl Sim {
         SimBuilder::new().build()
     }
 
+    /// The simulation the `ws2` face uses on this thread: the one it has entered, or the
+    /// thread's own default simulation (created on first use).
+    pub fn current() -> Sim {
+        current().0
+    }
+
     /// A builder for a simulation with more hosts, a seed, latencies and fault rules.
     pub fn builder() -> SimBuilder {
         SimBuilder::new()

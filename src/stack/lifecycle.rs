@@ -156,7 +156,8 @@ mod tests {
     #[test]
     fn socket_argument_rows() {
         use Errno::*;
-        let rows: &[(i32, i32, i32, Result<(Family, SockKind)>)] = &[
+        type Row = (i32, i32, i32, Result<(Family, SockKind)>);
+        let rows: &[Row] = &[
             (0xdead, 1, 6, Err(AfNoSupport)),
             (-1, 1, 6, Err(AfNoSupport)),
             (2, 0xdead, 6, Err(SockTNoSupport)),

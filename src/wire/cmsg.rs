@@ -20,7 +20,7 @@ pub const fn cmsg_len(n: usize) -> usize {
 
 /// WSA_CMSG_SPACE(n): header plus data rounded up to 8.
 pub const fn cmsg_space(n: usize) -> usize {
-    CMSGHDR_LEN + (n + 7) / 8 * 8
+    CMSGHDR_LEN + n.div_ceil(8) * 8
 }
 
 /// The largest payload any control message here carries (IN6_PKTINFO).
@@ -150,10 +150,21 @@ pub fn encode(msgs: &[ControlMessage], out: &mut [u8]) -> Layout {
     l
 }
 
+/// A control message read from a caller's buffer.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Parsed<'a> {
+    /// cmsg_level.
+    pub level: i32,
+    /// cmsg_type.
+    pub ty: i32,
+    /// The data (cmsg_len - 16 bytes).
+    pub data: &'a [u8],
+}
+
 /// Reads the control messages of a buffer a caller passes to WSASendMsg, walking it as
 /// WSA_CMSG_FIRSTHDR / WSA_CMSG_NXTHDR do. A header whose length is smaller than the header
 /// or runs past the buffer ends the walk with an error.
-pub fn parse(buf: &[u8]) -> Result<Vec<(i32, i32, &[u8])>, crate::Errno> {
+pub fn parse(buf: &[u8]) -> Result<Vec<Parsed<'_>>, crate::Errno> {
     let mut out = Vec::new();
     let mut off = 0usize;
     while off + CMSGHDR_LEN <= buf.len() {
@@ -164,8 +175,12 @@ pub fn parse(buf: &[u8]) -> Result<Vec<(i32, i32, &[u8])>, crate::Errno> {
         if len < CMSGHDR_LEN || off.checked_add(len).is_none_or(|end| end > buf.len()) {
             return Err(crate::Errno::Inval);
         }
-        out.push((level, ty, &buf[off + CMSGHDR_LEN..off + len]));
-        off += (len + 7) / 8 * 8;
+        out.push(Parsed {
+            level,
+            ty,
+            data: &buf[off + CMSGHDR_LEN..off + len],
+        });
+        off += len.div_ceil(8) * 8;
     }
     Ok(out)
 }
@@ -247,10 +262,10 @@ mod tests {
         let parsed = parse(&out[..l.len]).unwrap();
         assert_eq!(parsed.len(), 2);
         assert_eq!(
-            (parsed[0].0, parsed[0].1, parsed[0].2),
+            (parsed[0].level, parsed[0].ty, parsed[0].data),
             (41, 19, msgs[0].data())
         );
-        assert_eq!(parsed[1].2, &64i32.to_le_bytes());
+        assert_eq!(parsed[1].data, &64i32.to_le_bytes());
         assert_eq!(parse(&[0u8; 16]), Err(crate::Errno::Inval));
     }
 }

@@ -1,9 +1,13 @@
 //! The Win32 face: Winsock functions with exactly the names and signatures `windows-sys`
 //! (0.61) declares in `Win32::Networking::WinSock`, taking its types.
 //!
-//! ```ignore
+//! ```
 //! // use windows_sys::Win32::Networking::WinSock::*;
 //! use winsock_sim::ws2::*;
+//!
+//! // A fresh thread has a fresh simulation, not yet started: Windows' answer.
+//! let s = unsafe { socket(AF_INET as i32, SOCK_DGRAM, IPPROTO_UDP) };
+//! assert_eq!((s, unsafe { WSAGetLastError() }), (INVALID_SOCKET, WSANOTINITIALISED));
 //! ```
 //!
 //! Each function runs against the simulation the calling thread has entered (or the thread's

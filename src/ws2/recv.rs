@@ -315,9 +315,8 @@ pub(crate) unsafe extern "system" fn WSARecvMsg(
         {
             return Err(Errno::Fault);
         }
-        if (msg.Control.buf.is_null() && msg.Control.len != 0)
-            || (!msg.Control.buf.is_null() && bad(msg.Control.buf))
-        {
+        // Like a WSABUF, a control buffer of length 0 is never touched, whatever its pointer.
+        if msg.Control.len != 0 && bad(msg.Control.buf) {
             return Err(Errno::Fault);
         }
         if msg.lpBuffers.is_null() && msg.dwBufferCount != 0 {

@@ -228,7 +228,7 @@ pub unsafe extern "system" fn WSASendMsg(
 }
 
 fn apply_control(args: &mut SendArgs, control: &[u8]) -> Result<()> {
-    for (level, ty, data) in cmsg::parse(control)? {
+    for cmsg::Parsed { level, ty, data } in cmsg::parse(control)? {
         let int = || -> Result<u8> {
             let b: [u8; 4] = data
                 .get(..4)

@@ -6,1035 +6,2703 @@
 // glob re-export of windows-sys's declarations).
 
 /// `mswsock.dll!AcceptEx`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn AcceptEx(slistensocket: SOCKET, sacceptsocket: SOCKET, lpoutputbuffer: *mut core::ffi::c_void, dwreceivedatalength: u32, dwlocaladdresslength: u32, dwremoteaddresslength: u32, lpdwbytesreceived: *mut u32, lpoverlapped: *mut windows_sys::Win32::System::IO::OVERLAPPED) -> windows_sys::core::BOOL {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn AcceptEx(
+    slistensocket: SOCKET,
+    sacceptsocket: SOCKET,
+    lpoutputbuffer: *mut core::ffi::c_void,
+    dwreceivedatalength: u32,
+    dwlocaladdresslength: u32,
+    dwremoteaddresslength: u32,
+    lpdwbytesreceived: *mut u32,
+    lpoverlapped: *mut windows_sys::Win32::System::IO::OVERLAPPED,
+) -> windows_sys::core::BOOL {
     face::unsupported("AcceptEx", 0)
 }
 
 /// `mswsock.dll!EnumProtocolsA`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn EnumProtocolsA(lpiprotocols: *const i32, lpprotocolbuffer: *mut core::ffi::c_void, lpdwbufferlength: *mut u32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn EnumProtocolsA(
+    lpiprotocols: *const i32,
+    lpprotocolbuffer: *mut core::ffi::c_void,
+    lpdwbufferlength: *mut u32,
+) -> i32 {
     face::unsupported("EnumProtocolsA", SOCKET_ERROR)
 }
 
 /// `mswsock.dll!EnumProtocolsW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn EnumProtocolsW(lpiprotocols: *const i32, lpprotocolbuffer: *mut core::ffi::c_void, lpdwbufferlength: *mut u32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn EnumProtocolsW(
+    lpiprotocols: *const i32,
+    lpprotocolbuffer: *mut core::ffi::c_void,
+    lpdwbufferlength: *mut u32,
+) -> i32 {
     face::unsupported("EnumProtocolsW", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!FreeAddrInfoEx`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
 pub unsafe extern "system" fn FreeAddrInfoEx(paddrinfoex: *const ADDRINFOEXA) {
     face::unsupported("FreeAddrInfoEx", ())
 }
 
 /// `ws2_32.dll!FreeAddrInfoExW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
 pub unsafe extern "system" fn FreeAddrInfoExW(paddrinfoex: *const ADDRINFOEXW) {
     face::unsupported("FreeAddrInfoExW", ())
 }
 
 /// `ws2_32.dll!FreeAddrInfoW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
 pub unsafe extern "system" fn FreeAddrInfoW(paddrinfo: *const ADDRINFOW) {
     face::unsupported("FreeAddrInfoW", ())
 }
 
 /// `mswsock.dll!GetAcceptExSockaddrs`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn GetAcceptExSockaddrs(lpoutputbuffer: *const core::ffi::c_void, dwreceivedatalength: u32, dwlocaladdresslength: u32, dwremoteaddresslength: u32, localsockaddr: *mut *mut SOCKADDR, localsockaddrlength: *mut i32, remotesockaddr: *mut *mut SOCKADDR, remotesockaddrlength: *mut i32) {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn GetAcceptExSockaddrs(
+    lpoutputbuffer: *const core::ffi::c_void,
+    dwreceivedatalength: u32,
+    dwlocaladdresslength: u32,
+    dwremoteaddresslength: u32,
+    localsockaddr: *mut *mut SOCKADDR,
+    localsockaddrlength: *mut i32,
+    remotesockaddr: *mut *mut SOCKADDR,
+    remotesockaddrlength: *mut i32,
+) {
     face::unsupported("GetAcceptExSockaddrs", ())
 }
 
 /// `ws2_32.dll!GetAddrInfoExA`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn GetAddrInfoExA(pname: windows_sys::core::PCSTR, pservicename: windows_sys::core::PCSTR, dwnamespace: u32, lpnspid: *const windows_sys::core::GUID, hints: *const ADDRINFOEXA, ppresult: *mut *mut ADDRINFOEXA, timeout: *const TIMEVAL, lpoverlapped: *const windows_sys::Win32::System::IO::OVERLAPPED, lpcompletionroutine: LPLOOKUPSERVICE_COMPLETION_ROUTINE, lpnamehandle: *mut windows_sys::Win32::Foundation::HANDLE) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn GetAddrInfoExA(
+    pname: windows_sys::core::PCSTR,
+    pservicename: windows_sys::core::PCSTR,
+    dwnamespace: u32,
+    lpnspid: *const windows_sys::core::GUID,
+    hints: *const ADDRINFOEXA,
+    ppresult: *mut *mut ADDRINFOEXA,
+    timeout: *const TIMEVAL,
+    lpoverlapped: *const windows_sys::Win32::System::IO::OVERLAPPED,
+    lpcompletionroutine: LPLOOKUPSERVICE_COMPLETION_ROUTINE,
+    lpnamehandle: *mut windows_sys::Win32::Foundation::HANDLE,
+) -> i32 {
     face::unsupported("GetAddrInfoExA", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!GetAddrInfoExCancel`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn GetAddrInfoExCancel(lphandle: *const windows_sys::Win32::Foundation::HANDLE) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn GetAddrInfoExCancel(
+    lphandle: *const windows_sys::Win32::Foundation::HANDLE,
+) -> i32 {
     face::unsupported("GetAddrInfoExCancel", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!GetAddrInfoExOverlappedResult`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn GetAddrInfoExOverlappedResult(lpoverlapped: *const windows_sys::Win32::System::IO::OVERLAPPED) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn GetAddrInfoExOverlappedResult(
+    lpoverlapped: *const windows_sys::Win32::System::IO::OVERLAPPED,
+) -> i32 {
     face::unsupported("GetAddrInfoExOverlappedResult", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!GetAddrInfoExW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn GetAddrInfoExW(pname: windows_sys::core::PCWSTR, pservicename: windows_sys::core::PCWSTR, dwnamespace: u32, lpnspid: *const windows_sys::core::GUID, hints: *const ADDRINFOEXW, ppresult: *mut *mut ADDRINFOEXW, timeout: *const TIMEVAL, lpoverlapped: *const windows_sys::Win32::System::IO::OVERLAPPED, lpcompletionroutine: LPLOOKUPSERVICE_COMPLETION_ROUTINE, lphandle: *mut windows_sys::Win32::Foundation::HANDLE) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn GetAddrInfoExW(
+    pname: windows_sys::core::PCWSTR,
+    pservicename: windows_sys::core::PCWSTR,
+    dwnamespace: u32,
+    lpnspid: *const windows_sys::core::GUID,
+    hints: *const ADDRINFOEXW,
+    ppresult: *mut *mut ADDRINFOEXW,
+    timeout: *const TIMEVAL,
+    lpoverlapped: *const windows_sys::Win32::System::IO::OVERLAPPED,
+    lpcompletionroutine: LPLOOKUPSERVICE_COMPLETION_ROUTINE,
+    lphandle: *mut windows_sys::Win32::Foundation::HANDLE,
+) -> i32 {
     face::unsupported("GetAddrInfoExW", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!GetAddrInfoW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn GetAddrInfoW(pnodename: windows_sys::core::PCWSTR, pservicename: windows_sys::core::PCWSTR, phints: *const ADDRINFOW, ppresult: *mut *mut ADDRINFOW) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn GetAddrInfoW(
+    pnodename: windows_sys::core::PCWSTR,
+    pservicename: windows_sys::core::PCWSTR,
+    phints: *const ADDRINFOW,
+    ppresult: *mut *mut ADDRINFOW,
+) -> i32 {
     face::unsupported("GetAddrInfoW", SOCKET_ERROR)
 }
 
 /// `mswsock.dll!GetAddressByNameA`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn GetAddressByNameA(dwnamespace: u32, lpservicetype: *const windows_sys::core::GUID, lpservicename: windows_sys::core::PCSTR, lpiprotocols: *const i32, dwresolution: u32, lpserviceasyncinfo: *const SERVICE_ASYNC_INFO, lpcsaddrbuffer: *mut core::ffi::c_void, lpdwbufferlength: *mut u32, lpaliasbuffer: windows_sys::core::PSTR, lpdwaliasbufferlength: *mut u32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn GetAddressByNameA(
+    dwnamespace: u32,
+    lpservicetype: *const windows_sys::core::GUID,
+    lpservicename: windows_sys::core::PCSTR,
+    lpiprotocols: *const i32,
+    dwresolution: u32,
+    lpserviceasyncinfo: *const SERVICE_ASYNC_INFO,
+    lpcsaddrbuffer: *mut core::ffi::c_void,
+    lpdwbufferlength: *mut u32,
+    lpaliasbuffer: windows_sys::core::PSTR,
+    lpdwaliasbufferlength: *mut u32,
+) -> i32 {
     face::unsupported("GetAddressByNameA", SOCKET_ERROR)
 }
 
 /// `mswsock.dll!GetAddressByNameW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn GetAddressByNameW(dwnamespace: u32, lpservicetype: *const windows_sys::core::GUID, lpservicename: windows_sys::core::PCWSTR, lpiprotocols: *const i32, dwresolution: u32, lpserviceasyncinfo: *const SERVICE_ASYNC_INFO, lpcsaddrbuffer: *mut core::ffi::c_void, lpdwbufferlength: *mut u32, lpaliasbuffer: windows_sys::core::PWSTR, lpdwaliasbufferlength: *mut u32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn GetAddressByNameW(
+    dwnamespace: u32,
+    lpservicetype: *const windows_sys::core::GUID,
+    lpservicename: windows_sys::core::PCWSTR,
+    lpiprotocols: *const i32,
+    dwresolution: u32,
+    lpserviceasyncinfo: *const SERVICE_ASYNC_INFO,
+    lpcsaddrbuffer: *mut core::ffi::c_void,
+    lpdwbufferlength: *mut u32,
+    lpaliasbuffer: windows_sys::core::PWSTR,
+    lpdwaliasbufferlength: *mut u32,
+) -> i32 {
     face::unsupported("GetAddressByNameW", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!GetHostNameW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
 pub unsafe extern "system" fn GetHostNameW(name: windows_sys::core::PWSTR, namelen: i32) -> i32 {
     face::unsupported("GetHostNameW", SOCKET_ERROR)
 }
 
 /// `mswsock.dll!GetNameByTypeA`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn GetNameByTypeA(lpservicetype: *const windows_sys::core::GUID, lpservicename: windows_sys::core::PSTR, dwnamelength: u32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn GetNameByTypeA(
+    lpservicetype: *const windows_sys::core::GUID,
+    lpservicename: windows_sys::core::PSTR,
+    dwnamelength: u32,
+) -> i32 {
     face::unsupported("GetNameByTypeA", SOCKET_ERROR)
 }
 
 /// `mswsock.dll!GetNameByTypeW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn GetNameByTypeW(lpservicetype: *const windows_sys::core::GUID, lpservicename: windows_sys::core::PWSTR, dwnamelength: u32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn GetNameByTypeW(
+    lpservicetype: *const windows_sys::core::GUID,
+    lpservicename: windows_sys::core::PWSTR,
+    dwnamelength: u32,
+) -> i32 {
     face::unsupported("GetNameByTypeW", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!GetNameInfoW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn GetNameInfoW(psockaddr: *const SOCKADDR, sockaddrlength: socklen_t, pnodebuffer: windows_sys::core::PWSTR, nodebuffersize: u32, pservicebuffer: windows_sys::core::PWSTR, servicebuffersize: u32, flags: i32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn GetNameInfoW(
+    psockaddr: *const SOCKADDR,
+    sockaddrlength: socklen_t,
+    pnodebuffer: windows_sys::core::PWSTR,
+    nodebuffersize: u32,
+    pservicebuffer: windows_sys::core::PWSTR,
+    servicebuffersize: u32,
+    flags: i32,
+) -> i32 {
     face::unsupported("GetNameInfoW", SOCKET_ERROR)
 }
 
 /// `mswsock.dll!GetServiceA`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn GetServiceA(dwnamespace: u32, lpguid: *const windows_sys::core::GUID, lpservicename: windows_sys::core::PCSTR, dwproperties: u32, lpbuffer: *mut core::ffi::c_void, lpdwbuffersize: *mut u32, lpserviceasyncinfo: *const SERVICE_ASYNC_INFO) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn GetServiceA(
+    dwnamespace: u32,
+    lpguid: *const windows_sys::core::GUID,
+    lpservicename: windows_sys::core::PCSTR,
+    dwproperties: u32,
+    lpbuffer: *mut core::ffi::c_void,
+    lpdwbuffersize: *mut u32,
+    lpserviceasyncinfo: *const SERVICE_ASYNC_INFO,
+) -> i32 {
     face::unsupported("GetServiceA", SOCKET_ERROR)
 }
 
 /// `mswsock.dll!GetServiceW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn GetServiceW(dwnamespace: u32, lpguid: *const windows_sys::core::GUID, lpservicename: windows_sys::core::PCWSTR, dwproperties: u32, lpbuffer: *mut core::ffi::c_void, lpdwbuffersize: *mut u32, lpserviceasyncinfo: *const SERVICE_ASYNC_INFO) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn GetServiceW(
+    dwnamespace: u32,
+    lpguid: *const windows_sys::core::GUID,
+    lpservicename: windows_sys::core::PCWSTR,
+    dwproperties: u32,
+    lpbuffer: *mut core::ffi::c_void,
+    lpdwbuffersize: *mut u32,
+    lpserviceasyncinfo: *const SERVICE_ASYNC_INFO,
+) -> i32 {
     face::unsupported("GetServiceW", SOCKET_ERROR)
 }
 
 /// `mswsock.dll!GetTypeByNameA`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn GetTypeByNameA(lpservicename: windows_sys::core::PCSTR, lpservicetype: *mut windows_sys::core::GUID) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn GetTypeByNameA(
+    lpservicename: windows_sys::core::PCSTR,
+    lpservicetype: *mut windows_sys::core::GUID,
+) -> i32 {
     face::unsupported("GetTypeByNameA", SOCKET_ERROR)
 }
 
 /// `mswsock.dll!GetTypeByNameW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn GetTypeByNameW(lpservicename: windows_sys::core::PCWSTR, lpservicetype: *mut windows_sys::core::GUID) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn GetTypeByNameW(
+    lpservicename: windows_sys::core::PCWSTR,
+    lpservicetype: *mut windows_sys::core::GUID,
+) -> i32 {
     face::unsupported("GetTypeByNameW", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!InetNtopW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn InetNtopW(family: i32, paddr: *const core::ffi::c_void, pstringbuf: windows_sys::core::PWSTR, stringbufsize: usize) -> windows_sys::core::PCWSTR {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn InetNtopW(
+    family: i32,
+    paddr: *const core::ffi::c_void,
+    pstringbuf: windows_sys::core::PWSTR,
+    stringbufsize: usize,
+) -> windows_sys::core::PCWSTR {
     face::unsupported("InetNtopW", core::ptr::null())
 }
 
 /// `ws2_32.dll!InetPtonW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn InetPtonW(family: i32, pszaddrstring: windows_sys::core::PCWSTR, paddrbuf: *mut core::ffi::c_void) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn InetPtonW(
+    family: i32,
+    pszaddrstring: windows_sys::core::PCWSTR,
+    paddrbuf: *mut core::ffi::c_void,
+) -> i32 {
     face::unsupported("InetPtonW", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!ProcessSocketNotifications`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn ProcessSocketNotifications(completionport: windows_sys::Win32::Foundation::HANDLE, registrationcount: u32, registrationinfos: *mut SOCK_NOTIFY_REGISTRATION, timeoutms: u32, completioncount: u32, completionportentries: *mut windows_sys::Win32::System::IO::OVERLAPPED_ENTRY, receivedentrycount: *mut u32) -> u32 {
-    face::unsupported("ProcessSocketNotifications", 50 /* ERROR_NOT_SUPPORTED */)
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn ProcessSocketNotifications(
+    completionport: windows_sys::Win32::Foundation::HANDLE,
+    registrationcount: u32,
+    registrationinfos: *mut SOCK_NOTIFY_REGISTRATION,
+    timeoutms: u32,
+    completioncount: u32,
+    completionportentries: *mut windows_sys::Win32::System::IO::OVERLAPPED_ENTRY,
+    receivedentrycount: *mut u32,
+) -> u32 {
+    face::unsupported(
+        "ProcessSocketNotifications",
+        50, /* ERROR_NOT_SUPPORTED */
+    )
 }
 
 /// `ntdll.dll!RtlEthernetAddressToStringA`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn RtlEthernetAddressToStringA(addr: *const DL_EUI48, s: windows_sys::core::PSTR) -> windows_sys::core::PSTR {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn RtlEthernetAddressToStringA(
+    addr: *const DL_EUI48,
+    s: windows_sys::core::PSTR,
+) -> windows_sys::core::PSTR {
     face::unsupported("RtlEthernetAddressToStringA", core::ptr::null_mut())
 }
 
 /// `ntdll.dll!RtlEthernetAddressToStringW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn RtlEthernetAddressToStringW(addr: *const DL_EUI48, s: windows_sys::core::PWSTR) -> windows_sys::core::PWSTR {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn RtlEthernetAddressToStringW(
+    addr: *const DL_EUI48,
+    s: windows_sys::core::PWSTR,
+) -> windows_sys::core::PWSTR {
     face::unsupported("RtlEthernetAddressToStringW", core::ptr::null_mut())
 }
 
 /// `ntdll.dll!RtlEthernetStringToAddressA`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn RtlEthernetStringToAddressA(s: windows_sys::core::PCSTR, terminator: *mut windows_sys::core::PCSTR, addr: *mut DL_EUI48) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn RtlEthernetStringToAddressA(
+    s: windows_sys::core::PCSTR,
+    terminator: *mut windows_sys::core::PCSTR,
+    addr: *mut DL_EUI48,
+) -> i32 {
     face::unsupported("RtlEthernetStringToAddressA", SOCKET_ERROR)
 }
 
 /// `ntdll.dll!RtlEthernetStringToAddressW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn RtlEthernetStringToAddressW(s: windows_sys::core::PCWSTR, terminator: *mut windows_sys::core::PCWSTR, addr: *mut DL_EUI48) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn RtlEthernetStringToAddressW(
+    s: windows_sys::core::PCWSTR,
+    terminator: *mut windows_sys::core::PCWSTR,
+    addr: *mut DL_EUI48,
+) -> i32 {
     face::unsupported("RtlEthernetStringToAddressW", SOCKET_ERROR)
 }
 
 /// `ntdll.dll!RtlIpv4AddressToStringA`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn RtlIpv4AddressToStringA(addr: *const IN_ADDR, s: windows_sys::core::PSTR) -> windows_sys::core::PSTR {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn RtlIpv4AddressToStringA(
+    addr: *const IN_ADDR,
+    s: windows_sys::core::PSTR,
+) -> windows_sys::core::PSTR {
     face::unsupported("RtlIpv4AddressToStringA", core::ptr::null_mut())
 }
 
 /// `ntdll.dll!RtlIpv4AddressToStringExA`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn RtlIpv4AddressToStringExA(address: *const IN_ADDR, port: u16, addressstring: windows_sys::core::PSTR, addressstringlength: *mut u32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn RtlIpv4AddressToStringExA(
+    address: *const IN_ADDR,
+    port: u16,
+    addressstring: windows_sys::core::PSTR,
+    addressstringlength: *mut u32,
+) -> i32 {
     face::unsupported("RtlIpv4AddressToStringExA", SOCKET_ERROR)
 }
 
 /// `ntdll.dll!RtlIpv4AddressToStringExW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn RtlIpv4AddressToStringExW(address: *const IN_ADDR, port: u16, addressstring: windows_sys::core::PWSTR, addressstringlength: *mut u32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn RtlIpv4AddressToStringExW(
+    address: *const IN_ADDR,
+    port: u16,
+    addressstring: windows_sys::core::PWSTR,
+    addressstringlength: *mut u32,
+) -> i32 {
     face::unsupported("RtlIpv4AddressToStringExW", SOCKET_ERROR)
 }
 
 /// `ntdll.dll!RtlIpv4AddressToStringW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn RtlIpv4AddressToStringW(addr: *const IN_ADDR, s: windows_sys::core::PWSTR) -> windows_sys::core::PWSTR {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn RtlIpv4AddressToStringW(
+    addr: *const IN_ADDR,
+    s: windows_sys::core::PWSTR,
+) -> windows_sys::core::PWSTR {
     face::unsupported("RtlIpv4AddressToStringW", core::ptr::null_mut())
 }
 
 /// `ntdll.dll!RtlIpv4StringToAddressA`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn RtlIpv4StringToAddressA(s: windows_sys::core::PCSTR, strict: bool, terminator: *mut windows_sys::core::PCSTR, addr: *mut IN_ADDR) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn RtlIpv4StringToAddressA(
+    s: windows_sys::core::PCSTR,
+    strict: bool,
+    terminator: *mut windows_sys::core::PCSTR,
+    addr: *mut IN_ADDR,
+) -> i32 {
     face::unsupported("RtlIpv4StringToAddressA", SOCKET_ERROR)
 }
 
 /// `ntdll.dll!RtlIpv4StringToAddressExA`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn RtlIpv4StringToAddressExA(addressstring: windows_sys::core::PCSTR, strict: bool, address: *mut IN_ADDR, port: *mut u16) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn RtlIpv4StringToAddressExA(
+    addressstring: windows_sys::core::PCSTR,
+    strict: bool,
+    address: *mut IN_ADDR,
+    port: *mut u16,
+) -> i32 {
     face::unsupported("RtlIpv4StringToAddressExA", SOCKET_ERROR)
 }
 
 /// `ntdll.dll!RtlIpv4StringToAddressExW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn RtlIpv4StringToAddressExW(addressstring: windows_sys::core::PCWSTR, strict: bool, address: *mut IN_ADDR, port: *mut u16) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn RtlIpv4StringToAddressExW(
+    addressstring: windows_sys::core::PCWSTR,
+    strict: bool,
+    address: *mut IN_ADDR,
+    port: *mut u16,
+) -> i32 {
     face::unsupported("RtlIpv4StringToAddressExW", SOCKET_ERROR)
 }
 
 /// `ntdll.dll!RtlIpv4StringToAddressW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn RtlIpv4StringToAddressW(s: windows_sys::core::PCWSTR, strict: bool, terminator: *mut windows_sys::core::PCWSTR, addr: *mut IN_ADDR) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn RtlIpv4StringToAddressW(
+    s: windows_sys::core::PCWSTR,
+    strict: bool,
+    terminator: *mut windows_sys::core::PCWSTR,
+    addr: *mut IN_ADDR,
+) -> i32 {
     face::unsupported("RtlIpv4StringToAddressW", SOCKET_ERROR)
 }
 
 /// `ntdll.dll!RtlIpv6AddressToStringA`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn RtlIpv6AddressToStringA(addr: *const IN6_ADDR, s: windows_sys::core::PSTR) -> windows_sys::core::PSTR {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn RtlIpv6AddressToStringA(
+    addr: *const IN6_ADDR,
+    s: windows_sys::core::PSTR,
+) -> windows_sys::core::PSTR {
     face::unsupported("RtlIpv6AddressToStringA", core::ptr::null_mut())
 }
 
 /// `ntdll.dll!RtlIpv6AddressToStringExA`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn RtlIpv6AddressToStringExA(address: *const IN6_ADDR, scopeid: u32, port: u16, addressstring: windows_sys::core::PSTR, addressstringlength: *mut u32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn RtlIpv6AddressToStringExA(
+    address: *const IN6_ADDR,
+    scopeid: u32,
+    port: u16,
+    addressstring: windows_sys::core::PSTR,
+    addressstringlength: *mut u32,
+) -> i32 {
     face::unsupported("RtlIpv6AddressToStringExA", SOCKET_ERROR)
 }
 
 /// `ntdll.dll!RtlIpv6AddressToStringExW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn RtlIpv6AddressToStringExW(address: *const IN6_ADDR, scopeid: u32, port: u16, addressstring: windows_sys::core::PWSTR, addressstringlength: *mut u32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn RtlIpv6AddressToStringExW(
+    address: *const IN6_ADDR,
+    scopeid: u32,
+    port: u16,
+    addressstring: windows_sys::core::PWSTR,
+    addressstringlength: *mut u32,
+) -> i32 {
     face::unsupported("RtlIpv6AddressToStringExW", SOCKET_ERROR)
 }
 
 /// `ntdll.dll!RtlIpv6AddressToStringW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn RtlIpv6AddressToStringW(addr: *const IN6_ADDR, s: windows_sys::core::PWSTR) -> windows_sys::core::PWSTR {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn RtlIpv6AddressToStringW(
+    addr: *const IN6_ADDR,
+    s: windows_sys::core::PWSTR,
+) -> windows_sys::core::PWSTR {
     face::unsupported("RtlIpv6AddressToStringW", core::ptr::null_mut())
 }
 
 /// `ntdll.dll!RtlIpv6StringToAddressA`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn RtlIpv6StringToAddressA(s: windows_sys::core::PCSTR, terminator: *mut windows_sys::core::PCSTR, addr: *mut IN6_ADDR) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn RtlIpv6StringToAddressA(
+    s: windows_sys::core::PCSTR,
+    terminator: *mut windows_sys::core::PCSTR,
+    addr: *mut IN6_ADDR,
+) -> i32 {
     face::unsupported("RtlIpv6StringToAddressA", SOCKET_ERROR)
 }
 
 /// `ntdll.dll!RtlIpv6StringToAddressExA`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn RtlIpv6StringToAddressExA(addressstring: windows_sys::core::PCSTR, address: *mut IN6_ADDR, scopeid: *mut u32, port: *mut u16) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn RtlIpv6StringToAddressExA(
+    addressstring: windows_sys::core::PCSTR,
+    address: *mut IN6_ADDR,
+    scopeid: *mut u32,
+    port: *mut u16,
+) -> i32 {
     face::unsupported("RtlIpv6StringToAddressExA", SOCKET_ERROR)
 }
 
 /// `ntdll.dll!RtlIpv6StringToAddressExW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn RtlIpv6StringToAddressExW(addressstring: windows_sys::core::PCWSTR, address: *mut IN6_ADDR, scopeid: *mut u32, port: *mut u16) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn RtlIpv6StringToAddressExW(
+    addressstring: windows_sys::core::PCWSTR,
+    address: *mut IN6_ADDR,
+    scopeid: *mut u32,
+    port: *mut u16,
+) -> i32 {
     face::unsupported("RtlIpv6StringToAddressExW", SOCKET_ERROR)
 }
 
 /// `ntdll.dll!RtlIpv6StringToAddressW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn RtlIpv6StringToAddressW(s: windows_sys::core::PCWSTR, terminator: *mut windows_sys::core::PCWSTR, addr: *mut IN6_ADDR) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn RtlIpv6StringToAddressW(
+    s: windows_sys::core::PCWSTR,
+    terminator: *mut windows_sys::core::PCWSTR,
+    addr: *mut IN6_ADDR,
+) -> i32 {
     face::unsupported("RtlIpv6StringToAddressW", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!SetAddrInfoExA`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn SetAddrInfoExA(pname: windows_sys::core::PCSTR, pservicename: windows_sys::core::PCSTR, paddresses: *const SOCKET_ADDRESS, dwaddresscount: u32, lpblob: *const windows_sys::Win32::System::Com::BLOB, dwflags: u32, dwnamespace: u32, lpnspid: *const windows_sys::core::GUID, timeout: *const TIMEVAL, lpoverlapped: *const windows_sys::Win32::System::IO::OVERLAPPED, lpcompletionroutine: LPLOOKUPSERVICE_COMPLETION_ROUTINE, lpnamehandle: *mut windows_sys::Win32::Foundation::HANDLE) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn SetAddrInfoExA(
+    pname: windows_sys::core::PCSTR,
+    pservicename: windows_sys::core::PCSTR,
+    paddresses: *const SOCKET_ADDRESS,
+    dwaddresscount: u32,
+    lpblob: *const windows_sys::Win32::System::Com::BLOB,
+    dwflags: u32,
+    dwnamespace: u32,
+    lpnspid: *const windows_sys::core::GUID,
+    timeout: *const TIMEVAL,
+    lpoverlapped: *const windows_sys::Win32::System::IO::OVERLAPPED,
+    lpcompletionroutine: LPLOOKUPSERVICE_COMPLETION_ROUTINE,
+    lpnamehandle: *mut windows_sys::Win32::Foundation::HANDLE,
+) -> i32 {
     face::unsupported("SetAddrInfoExA", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!SetAddrInfoExW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn SetAddrInfoExW(pname: windows_sys::core::PCWSTR, pservicename: windows_sys::core::PCWSTR, paddresses: *const SOCKET_ADDRESS, dwaddresscount: u32, lpblob: *const windows_sys::Win32::System::Com::BLOB, dwflags: u32, dwnamespace: u32, lpnspid: *const windows_sys::core::GUID, timeout: *const TIMEVAL, lpoverlapped: *const windows_sys::Win32::System::IO::OVERLAPPED, lpcompletionroutine: LPLOOKUPSERVICE_COMPLETION_ROUTINE, lpnamehandle: *mut windows_sys::Win32::Foundation::HANDLE) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn SetAddrInfoExW(
+    pname: windows_sys::core::PCWSTR,
+    pservicename: windows_sys::core::PCWSTR,
+    paddresses: *const SOCKET_ADDRESS,
+    dwaddresscount: u32,
+    lpblob: *const windows_sys::Win32::System::Com::BLOB,
+    dwflags: u32,
+    dwnamespace: u32,
+    lpnspid: *const windows_sys::core::GUID,
+    timeout: *const TIMEVAL,
+    lpoverlapped: *const windows_sys::Win32::System::IO::OVERLAPPED,
+    lpcompletionroutine: LPLOOKUPSERVICE_COMPLETION_ROUTINE,
+    lpnamehandle: *mut windows_sys::Win32::Foundation::HANDLE,
+) -> i32 {
     face::unsupported("SetAddrInfoExW", SOCKET_ERROR)
 }
 
 /// `mswsock.dll!SetServiceA`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn SetServiceA(dwnamespace: u32, dwoperation: SET_SERVICE_OPERATION, dwflags: u32, lpserviceinfo: *const SERVICE_INFOA, lpserviceasyncinfo: *const SERVICE_ASYNC_INFO, lpdwstatusflags: *mut u32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn SetServiceA(
+    dwnamespace: u32,
+    dwoperation: SET_SERVICE_OPERATION,
+    dwflags: u32,
+    lpserviceinfo: *const SERVICE_INFOA,
+    lpserviceasyncinfo: *const SERVICE_ASYNC_INFO,
+    lpdwstatusflags: *mut u32,
+) -> i32 {
     face::unsupported("SetServiceA", SOCKET_ERROR)
 }
 
 /// `mswsock.dll!SetServiceW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn SetServiceW(dwnamespace: u32, dwoperation: SET_SERVICE_OPERATION, dwflags: u32, lpserviceinfo: *const SERVICE_INFOW, lpserviceasyncinfo: *const SERVICE_ASYNC_INFO, lpdwstatusflags: *mut u32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn SetServiceW(
+    dwnamespace: u32,
+    dwoperation: SET_SERVICE_OPERATION,
+    dwflags: u32,
+    lpserviceinfo: *const SERVICE_INFOW,
+    lpserviceasyncinfo: *const SERVICE_ASYNC_INFO,
+    lpdwstatusflags: *mut u32,
+) -> i32 {
     face::unsupported("SetServiceW", SOCKET_ERROR)
 }
 
 /// `windows.networking.dll!SetSocketMediaStreamingMode`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn SetSocketMediaStreamingMode(value: windows_sys::core::BOOL) -> windows_sys::core::HRESULT {
-    face::unsupported("SetSocketMediaStreamingMode", -2147467263 /* E_NOTIMPL */)
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn SetSocketMediaStreamingMode(
+    value: windows_sys::core::BOOL,
+) -> windows_sys::core::HRESULT {
+    face::unsupported(
+        "SetSocketMediaStreamingMode",
+        -2147467263, /* E_NOTIMPL */
+    )
 }
 
 /// `mswsock.dll!TransmitFile`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn TransmitFile(hsocket: SOCKET, hfile: windows_sys::Win32::Foundation::HANDLE, nnumberofbytestowrite: u32, nnumberofbytespersend: u32, lpoverlapped: *mut windows_sys::Win32::System::IO::OVERLAPPED, lptransmitbuffers: *const TRANSMIT_FILE_BUFFERS, dwreserved: u32) -> windows_sys::core::BOOL {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn TransmitFile(
+    hsocket: SOCKET,
+    hfile: windows_sys::Win32::Foundation::HANDLE,
+    nnumberofbytestowrite: u32,
+    nnumberofbytespersend: u32,
+    lpoverlapped: *mut windows_sys::Win32::System::IO::OVERLAPPED,
+    lptransmitbuffers: *const TRANSMIT_FILE_BUFFERS,
+    dwreserved: u32,
+) -> windows_sys::core::BOOL {
     face::unsupported("TransmitFile", 0)
 }
 
 /// `ws2_32.dll!WPUCompleteOverlappedRequest`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WPUCompleteOverlappedRequest(s: SOCKET, lpoverlapped: *mut windows_sys::Win32::System::IO::OVERLAPPED, dwerror: u32, cbtransferred: u32, lperrno: *mut i32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WPUCompleteOverlappedRequest(
+    s: SOCKET,
+    lpoverlapped: *mut windows_sys::Win32::System::IO::OVERLAPPED,
+    dwerror: u32,
+    cbtransferred: u32,
+    lperrno: *mut i32,
+) -> i32 {
     face::unsupported("WPUCompleteOverlappedRequest", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSAAccept`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAAccept(s: SOCKET, addr: *mut SOCKADDR, addrlen: *mut i32, lpfncondition: LPCONDITIONPROC, dwcallbackdata: usize) -> SOCKET {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAAccept(
+    s: SOCKET,
+    addr: *mut SOCKADDR,
+    addrlen: *mut i32,
+    lpfncondition: LPCONDITIONPROC,
+    dwcallbackdata: usize,
+) -> SOCKET {
     face::unsupported("WSAAccept", INVALID_SOCKET)
 }
 
 /// `ws2_32.dll!WSAAddressToStringA`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAAddressToStringA(lpsaaddress: *const SOCKADDR, dwaddresslength: u32, lpprotocolinfo: *const WSAPROTOCOL_INFOA, lpszaddressstring: windows_sys::core::PSTR, lpdwaddressstringlength: *mut u32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAAddressToStringA(
+    lpsaaddress: *const SOCKADDR,
+    dwaddresslength: u32,
+    lpprotocolinfo: *const WSAPROTOCOL_INFOA,
+    lpszaddressstring: windows_sys::core::PSTR,
+    lpdwaddressstringlength: *mut u32,
+) -> i32 {
     face::unsupported("WSAAddressToStringA", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSAAddressToStringW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAAddressToStringW(lpsaaddress: *const SOCKADDR, dwaddresslength: u32, lpprotocolinfo: *const WSAPROTOCOL_INFOW, lpszaddressstring: windows_sys::core::PWSTR, lpdwaddressstringlength: *mut u32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAAddressToStringW(
+    lpsaaddress: *const SOCKADDR,
+    dwaddresslength: u32,
+    lpprotocolinfo: *const WSAPROTOCOL_INFOW,
+    lpszaddressstring: windows_sys::core::PWSTR,
+    lpdwaddressstringlength: *mut u32,
+) -> i32 {
     face::unsupported("WSAAddressToStringW", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSAAdvertiseProvider`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAAdvertiseProvider(puuidproviderid: *const windows_sys::core::GUID, pnspv2routine: *const NSPV2_ROUTINE) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAAdvertiseProvider(
+    puuidproviderid: *const windows_sys::core::GUID,
+    pnspv2routine: *const NSPV2_ROUTINE,
+) -> i32 {
     face::unsupported("WSAAdvertiseProvider", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSAAsyncGetHostByAddr`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAAsyncGetHostByAddr(hwnd: windows_sys::Win32::Foundation::HWND, wmsg: u32, addr: windows_sys::core::PCSTR, len: i32, r#type: i32, buf: windows_sys::core::PSTR, buflen: i32) -> windows_sys::Win32::Foundation::HANDLE {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAAsyncGetHostByAddr(
+    hwnd: windows_sys::Win32::Foundation::HWND,
+    wmsg: u32,
+    addr: windows_sys::core::PCSTR,
+    len: i32,
+    r#type: i32,
+    buf: windows_sys::core::PSTR,
+    buflen: i32,
+) -> windows_sys::Win32::Foundation::HANDLE {
     face::unsupported("WSAAsyncGetHostByAddr", core::ptr::null_mut())
 }
 
 /// `ws2_32.dll!WSAAsyncGetHostByName`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAAsyncGetHostByName(hwnd: windows_sys::Win32::Foundation::HWND, wmsg: u32, name: windows_sys::core::PCSTR, buf: windows_sys::core::PSTR, buflen: i32) -> windows_sys::Win32::Foundation::HANDLE {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAAsyncGetHostByName(
+    hwnd: windows_sys::Win32::Foundation::HWND,
+    wmsg: u32,
+    name: windows_sys::core::PCSTR,
+    buf: windows_sys::core::PSTR,
+    buflen: i32,
+) -> windows_sys::Win32::Foundation::HANDLE {
     face::unsupported("WSAAsyncGetHostByName", core::ptr::null_mut())
 }
 
 /// `ws2_32.dll!WSAAsyncGetProtoByName`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAAsyncGetProtoByName(hwnd: windows_sys::Win32::Foundation::HWND, wmsg: u32, name: windows_sys::core::PCSTR, buf: windows_sys::core::PSTR, buflen: i32) -> windows_sys::Win32::Foundation::HANDLE {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAAsyncGetProtoByName(
+    hwnd: windows_sys::Win32::Foundation::HWND,
+    wmsg: u32,
+    name: windows_sys::core::PCSTR,
+    buf: windows_sys::core::PSTR,
+    buflen: i32,
+) -> windows_sys::Win32::Foundation::HANDLE {
     face::unsupported("WSAAsyncGetProtoByName", core::ptr::null_mut())
 }
 
 /// `ws2_32.dll!WSAAsyncGetProtoByNumber`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAAsyncGetProtoByNumber(hwnd: windows_sys::Win32::Foundation::HWND, wmsg: u32, number: i32, buf: windows_sys::core::PSTR, buflen: i32) -> windows_sys::Win32::Foundation::HANDLE {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAAsyncGetProtoByNumber(
+    hwnd: windows_sys::Win32::Foundation::HWND,
+    wmsg: u32,
+    number: i32,
+    buf: windows_sys::core::PSTR,
+    buflen: i32,
+) -> windows_sys::Win32::Foundation::HANDLE {
     face::unsupported("WSAAsyncGetProtoByNumber", core::ptr::null_mut())
 }
 
 /// `ws2_32.dll!WSAAsyncGetServByName`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAAsyncGetServByName(hwnd: windows_sys::Win32::Foundation::HWND, wmsg: u32, name: windows_sys::core::PCSTR, proto: windows_sys::core::PCSTR, buf: windows_sys::core::PSTR, buflen: i32) -> windows_sys::Win32::Foundation::HANDLE {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAAsyncGetServByName(
+    hwnd: windows_sys::Win32::Foundation::HWND,
+    wmsg: u32,
+    name: windows_sys::core::PCSTR,
+    proto: windows_sys::core::PCSTR,
+    buf: windows_sys::core::PSTR,
+    buflen: i32,
+) -> windows_sys::Win32::Foundation::HANDLE {
     face::unsupported("WSAAsyncGetServByName", core::ptr::null_mut())
 }
 
 /// `ws2_32.dll!WSAAsyncGetServByPort`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAAsyncGetServByPort(hwnd: windows_sys::Win32::Foundation::HWND, wmsg: u32, port: i32, proto: windows_sys::core::PCSTR, buf: windows_sys::core::PSTR, buflen: i32) -> windows_sys::Win32::Foundation::HANDLE {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAAsyncGetServByPort(
+    hwnd: windows_sys::Win32::Foundation::HWND,
+    wmsg: u32,
+    port: i32,
+    proto: windows_sys::core::PCSTR,
+    buf: windows_sys::core::PSTR,
+    buflen: i32,
+) -> windows_sys::Win32::Foundation::HANDLE {
     face::unsupported("WSAAsyncGetServByPort", core::ptr::null_mut())
 }
 
 /// `ws2_32.dll!WSAAsyncSelect`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAAsyncSelect(s: SOCKET, hwnd: windows_sys::Win32::Foundation::HWND, wmsg: u32, levent: i32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAAsyncSelect(
+    s: SOCKET,
+    hwnd: windows_sys::Win32::Foundation::HWND,
+    wmsg: u32,
+    levent: i32,
+) -> i32 {
     face::unsupported("WSAAsyncSelect", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSACancelAsyncRequest`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSACancelAsyncRequest(hasynctaskhandle: windows_sys::Win32::Foundation::HANDLE) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSACancelAsyncRequest(
+    hasynctaskhandle: windows_sys::Win32::Foundation::HANDLE,
+) -> i32 {
     face::unsupported("WSACancelAsyncRequest", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSACancelBlockingCall`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
 pub unsafe extern "system" fn WSACancelBlockingCall() -> i32 {
     face::unsupported("WSACancelBlockingCall", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSACloseEvent`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
 pub unsafe extern "system" fn WSACloseEvent(hevent: WSAEVENT) -> windows_sys::core::BOOL {
     face::unsupported("WSACloseEvent", 0)
 }
 
 /// `ws2_32.dll!WSAConnect`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAConnect(s: SOCKET, name: *const SOCKADDR, namelen: i32, lpcallerdata: *const WSABUF, lpcalleedata: *mut WSABUF, lpsqos: *const QOS, lpgqos: *const QOS) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAConnect(
+    s: SOCKET,
+    name: *const SOCKADDR,
+    namelen: i32,
+    lpcallerdata: *const WSABUF,
+    lpcalleedata: *mut WSABUF,
+    lpsqos: *const QOS,
+    lpgqos: *const QOS,
+) -> i32 {
     face::unsupported("WSAConnect", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSAConnectByList`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAConnectByList(s: SOCKET, socketaddress: *const SOCKET_ADDRESS_LIST, localaddresslength: *mut u32, localaddress: *mut SOCKADDR, remoteaddresslength: *mut u32, remoteaddress: *mut SOCKADDR, timeout: *const TIMEVAL, reserved: *const windows_sys::Win32::System::IO::OVERLAPPED) -> windows_sys::core::BOOL {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAConnectByList(
+    s: SOCKET,
+    socketaddress: *const SOCKET_ADDRESS_LIST,
+    localaddresslength: *mut u32,
+    localaddress: *mut SOCKADDR,
+    remoteaddresslength: *mut u32,
+    remoteaddress: *mut SOCKADDR,
+    timeout: *const TIMEVAL,
+    reserved: *const windows_sys::Win32::System::IO::OVERLAPPED,
+) -> windows_sys::core::BOOL {
     face::unsupported("WSAConnectByList", 0)
 }
 
 /// `ws2_32.dll!WSAConnectByNameA`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAConnectByNameA(s: SOCKET, nodename: windows_sys::core::PCSTR, servicename: windows_sys::core::PCSTR, localaddresslength: *mut u32, localaddress: *mut SOCKADDR, remoteaddresslength: *mut u32, remoteaddress: *mut SOCKADDR, timeout: *const TIMEVAL, reserved: *const windows_sys::Win32::System::IO::OVERLAPPED) -> windows_sys::core::BOOL {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAConnectByNameA(
+    s: SOCKET,
+    nodename: windows_sys::core::PCSTR,
+    servicename: windows_sys::core::PCSTR,
+    localaddresslength: *mut u32,
+    localaddress: *mut SOCKADDR,
+    remoteaddresslength: *mut u32,
+    remoteaddress: *mut SOCKADDR,
+    timeout: *const TIMEVAL,
+    reserved: *const windows_sys::Win32::System::IO::OVERLAPPED,
+) -> windows_sys::core::BOOL {
     face::unsupported("WSAConnectByNameA", 0)
 }
 
 /// `ws2_32.dll!WSAConnectByNameW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAConnectByNameW(s: SOCKET, nodename: windows_sys::core::PCWSTR, servicename: windows_sys::core::PCWSTR, localaddresslength: *mut u32, localaddress: *mut SOCKADDR, remoteaddresslength: *mut u32, remoteaddress: *mut SOCKADDR, timeout: *const TIMEVAL, reserved: *const windows_sys::Win32::System::IO::OVERLAPPED) -> windows_sys::core::BOOL {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAConnectByNameW(
+    s: SOCKET,
+    nodename: windows_sys::core::PCWSTR,
+    servicename: windows_sys::core::PCWSTR,
+    localaddresslength: *mut u32,
+    localaddress: *mut SOCKADDR,
+    remoteaddresslength: *mut u32,
+    remoteaddress: *mut SOCKADDR,
+    timeout: *const TIMEVAL,
+    reserved: *const windows_sys::Win32::System::IO::OVERLAPPED,
+) -> windows_sys::core::BOOL {
     face::unsupported("WSAConnectByNameW", 0)
 }
 
 /// `ws2_32.dll!WSACreateEvent`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
 pub unsafe extern "system" fn WSACreateEvent() -> WSAEVENT {
     face::unsupported("WSACreateEvent", 0 /* WSA_INVALID_EVENT */)
 }
 
 /// `fwpuclnt.dll!WSADeleteSocketPeerTargetName`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSADeleteSocketPeerTargetName(socket: SOCKET, peeraddr: *const SOCKADDR, peeraddrlen: u32, overlapped: *const windows_sys::Win32::System::IO::OVERLAPPED, completionroutine: LPWSAOVERLAPPED_COMPLETION_ROUTINE) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSADeleteSocketPeerTargetName(
+    socket: SOCKET,
+    peeraddr: *const SOCKADDR,
+    peeraddrlen: u32,
+    overlapped: *const windows_sys::Win32::System::IO::OVERLAPPED,
+    completionroutine: LPWSAOVERLAPPED_COMPLETION_ROUTINE,
+) -> i32 {
     face::unsupported("WSADeleteSocketPeerTargetName", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSADuplicateSocketA`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSADuplicateSocketA(s: SOCKET, dwprocessid: u32, lpprotocolinfo: *mut WSAPROTOCOL_INFOA) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSADuplicateSocketA(
+    s: SOCKET,
+    dwprocessid: u32,
+    lpprotocolinfo: *mut WSAPROTOCOL_INFOA,
+) -> i32 {
     face::unsupported("WSADuplicateSocketA", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSADuplicateSocketW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSADuplicateSocketW(s: SOCKET, dwprocessid: u32, lpprotocolinfo: *mut WSAPROTOCOL_INFOW) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSADuplicateSocketW(
+    s: SOCKET,
+    dwprocessid: u32,
+    lpprotocolinfo: *mut WSAPROTOCOL_INFOW,
+) -> i32 {
     face::unsupported("WSADuplicateSocketW", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSAEnumNameSpaceProvidersA`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAEnumNameSpaceProvidersA(lpdwbufferlength: *mut u32, lpnspbuffer: *mut WSANAMESPACE_INFOA) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAEnumNameSpaceProvidersA(
+    lpdwbufferlength: *mut u32,
+    lpnspbuffer: *mut WSANAMESPACE_INFOA,
+) -> i32 {
     face::unsupported("WSAEnumNameSpaceProvidersA", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSAEnumNameSpaceProvidersExA`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAEnumNameSpaceProvidersExA(lpdwbufferlength: *mut u32, lpnspbuffer: *mut WSANAMESPACE_INFOEXA) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAEnumNameSpaceProvidersExA(
+    lpdwbufferlength: *mut u32,
+    lpnspbuffer: *mut WSANAMESPACE_INFOEXA,
+) -> i32 {
     face::unsupported("WSAEnumNameSpaceProvidersExA", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSAEnumNameSpaceProvidersExW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAEnumNameSpaceProvidersExW(lpdwbufferlength: *mut u32, lpnspbuffer: *mut WSANAMESPACE_INFOEXW) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAEnumNameSpaceProvidersExW(
+    lpdwbufferlength: *mut u32,
+    lpnspbuffer: *mut WSANAMESPACE_INFOEXW,
+) -> i32 {
     face::unsupported("WSAEnumNameSpaceProvidersExW", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSAEnumNameSpaceProvidersW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAEnumNameSpaceProvidersW(lpdwbufferlength: *mut u32, lpnspbuffer: *mut WSANAMESPACE_INFOW) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAEnumNameSpaceProvidersW(
+    lpdwbufferlength: *mut u32,
+    lpnspbuffer: *mut WSANAMESPACE_INFOW,
+) -> i32 {
     face::unsupported("WSAEnumNameSpaceProvidersW", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSAEnumNetworkEvents`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAEnumNetworkEvents(s: SOCKET, heventobject: WSAEVENT, lpnetworkevents: *mut WSANETWORKEVENTS) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAEnumNetworkEvents(
+    s: SOCKET,
+    heventobject: WSAEVENT,
+    lpnetworkevents: *mut WSANETWORKEVENTS,
+) -> i32 {
     face::unsupported("WSAEnumNetworkEvents", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSAEnumProtocolsA`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAEnumProtocolsA(lpiprotocols: *const i32, lpprotocolbuffer: *mut WSAPROTOCOL_INFOA, lpdwbufferlength: *mut u32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAEnumProtocolsA(
+    lpiprotocols: *const i32,
+    lpprotocolbuffer: *mut WSAPROTOCOL_INFOA,
+    lpdwbufferlength: *mut u32,
+) -> i32 {
     face::unsupported("WSAEnumProtocolsA", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSAEnumProtocolsW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAEnumProtocolsW(lpiprotocols: *const i32, lpprotocolbuffer: *mut WSAPROTOCOL_INFOW, lpdwbufferlength: *mut u32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAEnumProtocolsW(
+    lpiprotocols: *const i32,
+    lpprotocolbuffer: *mut WSAPROTOCOL_INFOW,
+    lpdwbufferlength: *mut u32,
+) -> i32 {
     face::unsupported("WSAEnumProtocolsW", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSAEventSelect`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAEventSelect(s: SOCKET, heventobject: WSAEVENT, lnetworkevents: i32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAEventSelect(
+    s: SOCKET,
+    heventobject: WSAEVENT,
+    lnetworkevents: i32,
+) -> i32 {
     face::unsupported("WSAEventSelect", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSAGetOverlappedResult`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAGetOverlappedResult(s: SOCKET, lpoverlapped: *const windows_sys::Win32::System::IO::OVERLAPPED, lpcbtransfer: *mut u32, fwait: windows_sys::core::BOOL, lpdwflags: *mut u32) -> windows_sys::core::BOOL {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAGetOverlappedResult(
+    s: SOCKET,
+    lpoverlapped: *const windows_sys::Win32::System::IO::OVERLAPPED,
+    lpcbtransfer: *mut u32,
+    fwait: windows_sys::core::BOOL,
+    lpdwflags: *mut u32,
+) -> windows_sys::core::BOOL {
     face::unsupported("WSAGetOverlappedResult", 0)
 }
 
 /// `ws2_32.dll!WSAGetQOSByName`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAGetQOSByName(s: SOCKET, lpqosname: *const WSABUF, lpqos: *mut QOS) -> windows_sys::core::BOOL {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAGetQOSByName(
+    s: SOCKET,
+    lpqosname: *const WSABUF,
+    lpqos: *mut QOS,
+) -> windows_sys::core::BOOL {
     face::unsupported("WSAGetQOSByName", 0)
 }
 
 /// `ws2_32.dll!WSAGetServiceClassInfoA`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAGetServiceClassInfoA(lpproviderid: *const windows_sys::core::GUID, lpserviceclassid: *const windows_sys::core::GUID, lpdwbufsize: *mut u32, lpserviceclassinfo: *mut WSASERVICECLASSINFOA) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAGetServiceClassInfoA(
+    lpproviderid: *const windows_sys::core::GUID,
+    lpserviceclassid: *const windows_sys::core::GUID,
+    lpdwbufsize: *mut u32,
+    lpserviceclassinfo: *mut WSASERVICECLASSINFOA,
+) -> i32 {
     face::unsupported("WSAGetServiceClassInfoA", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSAGetServiceClassInfoW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAGetServiceClassInfoW(lpproviderid: *const windows_sys::core::GUID, lpserviceclassid: *const windows_sys::core::GUID, lpdwbufsize: *mut u32, lpserviceclassinfo: *mut WSASERVICECLASSINFOW) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAGetServiceClassInfoW(
+    lpproviderid: *const windows_sys::core::GUID,
+    lpserviceclassid: *const windows_sys::core::GUID,
+    lpdwbufsize: *mut u32,
+    lpserviceclassinfo: *mut WSASERVICECLASSINFOW,
+) -> i32 {
     face::unsupported("WSAGetServiceClassInfoW", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSAGetServiceClassNameByClassIdA`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAGetServiceClassNameByClassIdA(lpserviceclassid: *const windows_sys::core::GUID, lpszserviceclassname: windows_sys::core::PSTR, lpdwbufferlength: *mut u32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAGetServiceClassNameByClassIdA(
+    lpserviceclassid: *const windows_sys::core::GUID,
+    lpszserviceclassname: windows_sys::core::PSTR,
+    lpdwbufferlength: *mut u32,
+) -> i32 {
     face::unsupported("WSAGetServiceClassNameByClassIdA", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSAGetServiceClassNameByClassIdW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAGetServiceClassNameByClassIdW(lpserviceclassid: *const windows_sys::core::GUID, lpszserviceclassname: windows_sys::core::PWSTR, lpdwbufferlength: *mut u32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAGetServiceClassNameByClassIdW(
+    lpserviceclassid: *const windows_sys::core::GUID,
+    lpszserviceclassname: windows_sys::core::PWSTR,
+    lpdwbufferlength: *mut u32,
+) -> i32 {
     face::unsupported("WSAGetServiceClassNameByClassIdW", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSAHtonl`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
 pub unsafe extern "system" fn WSAHtonl(s: SOCKET, hostlong: u32, lpnetlong: *mut u32) -> i32 {
     face::unsupported("WSAHtonl", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSAHtons`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
 pub unsafe extern "system" fn WSAHtons(s: SOCKET, hostshort: u16, lpnetshort: *mut u16) -> i32 {
     face::unsupported("WSAHtons", SOCKET_ERROR)
 }
 
 /// `fwpuclnt.dll!WSAImpersonateSocketPeer`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAImpersonateSocketPeer(socket: SOCKET, peeraddr: *const SOCKADDR, peeraddrlen: u32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAImpersonateSocketPeer(
+    socket: SOCKET,
+    peeraddr: *const SOCKADDR,
+    peeraddrlen: u32,
+) -> i32 {
     face::unsupported("WSAImpersonateSocketPeer", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSAInstallServiceClassA`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAInstallServiceClassA(lpserviceclassinfo: *const WSASERVICECLASSINFOA) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAInstallServiceClassA(
+    lpserviceclassinfo: *const WSASERVICECLASSINFOA,
+) -> i32 {
     face::unsupported("WSAInstallServiceClassA", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSAInstallServiceClassW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAInstallServiceClassW(lpserviceclassinfo: *const WSASERVICECLASSINFOW) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAInstallServiceClassW(
+    lpserviceclassinfo: *const WSASERVICECLASSINFOW,
+) -> i32 {
     face::unsupported("WSAInstallServiceClassW", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSAIsBlocking`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
 pub unsafe extern "system" fn WSAIsBlocking() -> windows_sys::core::BOOL {
     face::unsupported("WSAIsBlocking", 0)
 }
 
 /// `ws2_32.dll!WSAJoinLeaf`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAJoinLeaf(s: SOCKET, name: *const SOCKADDR, namelen: i32, lpcallerdata: *const WSABUF, lpcalleedata: *mut WSABUF, lpsqos: *const QOS, lpgqos: *const QOS, dwflags: u32) -> SOCKET {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAJoinLeaf(
+    s: SOCKET,
+    name: *const SOCKADDR,
+    namelen: i32,
+    lpcallerdata: *const WSABUF,
+    lpcalleedata: *mut WSABUF,
+    lpsqos: *const QOS,
+    lpgqos: *const QOS,
+    dwflags: u32,
+) -> SOCKET {
     face::unsupported("WSAJoinLeaf", INVALID_SOCKET)
 }
 
 /// `ws2_32.dll!WSALookupServiceBeginA`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSALookupServiceBeginA(lpqsrestrictions: *const WSAQUERYSETA, dwcontrolflags: u32, lphlookup: *mut windows_sys::Win32::Foundation::HANDLE) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSALookupServiceBeginA(
+    lpqsrestrictions: *const WSAQUERYSETA,
+    dwcontrolflags: u32,
+    lphlookup: *mut windows_sys::Win32::Foundation::HANDLE,
+) -> i32 {
     face::unsupported("WSALookupServiceBeginA", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSALookupServiceBeginW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSALookupServiceBeginW(lpqsrestrictions: *const WSAQUERYSETW, dwcontrolflags: u32, lphlookup: *mut windows_sys::Win32::Foundation::HANDLE) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSALookupServiceBeginW(
+    lpqsrestrictions: *const WSAQUERYSETW,
+    dwcontrolflags: u32,
+    lphlookup: *mut windows_sys::Win32::Foundation::HANDLE,
+) -> i32 {
     face::unsupported("WSALookupServiceBeginW", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSALookupServiceEnd`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSALookupServiceEnd(hlookup: windows_sys::Win32::Foundation::HANDLE) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSALookupServiceEnd(
+    hlookup: windows_sys::Win32::Foundation::HANDLE,
+) -> i32 {
     face::unsupported("WSALookupServiceEnd", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSALookupServiceNextA`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSALookupServiceNextA(hlookup: windows_sys::Win32::Foundation::HANDLE, dwcontrolflags: u32, lpdwbufferlength: *mut u32, lpqsresults: *mut WSAQUERYSETA) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSALookupServiceNextA(
+    hlookup: windows_sys::Win32::Foundation::HANDLE,
+    dwcontrolflags: u32,
+    lpdwbufferlength: *mut u32,
+    lpqsresults: *mut WSAQUERYSETA,
+) -> i32 {
     face::unsupported("WSALookupServiceNextA", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSALookupServiceNextW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSALookupServiceNextW(hlookup: windows_sys::Win32::Foundation::HANDLE, dwcontrolflags: u32, lpdwbufferlength: *mut u32, lpqsresults: *mut WSAQUERYSETW) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSALookupServiceNextW(
+    hlookup: windows_sys::Win32::Foundation::HANDLE,
+    dwcontrolflags: u32,
+    lpdwbufferlength: *mut u32,
+    lpqsresults: *mut WSAQUERYSETW,
+) -> i32 {
     face::unsupported("WSALookupServiceNextW", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSANSPIoctl`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSANSPIoctl(hlookup: windows_sys::Win32::Foundation::HANDLE, dwcontrolcode: u32, lpvinbuffer: *const core::ffi::c_void, cbinbuffer: u32, lpvoutbuffer: *mut core::ffi::c_void, cboutbuffer: u32, lpcbbytesreturned: *mut u32, lpcompletion: *const WSACOMPLETION) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSANSPIoctl(
+    hlookup: windows_sys::Win32::Foundation::HANDLE,
+    dwcontrolcode: u32,
+    lpvinbuffer: *const core::ffi::c_void,
+    cbinbuffer: u32,
+    lpvoutbuffer: *mut core::ffi::c_void,
+    cboutbuffer: u32,
+    lpcbbytesreturned: *mut u32,
+    lpcompletion: *const WSACOMPLETION,
+) -> i32 {
     face::unsupported("WSANSPIoctl", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSANtohl`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
 pub unsafe extern "system" fn WSANtohl(s: SOCKET, netlong: u32, lphostlong: *mut u32) -> i32 {
     face::unsupported("WSANtohl", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSANtohs`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
 pub unsafe extern "system" fn WSANtohs(s: SOCKET, netshort: u16, lphostshort: *mut u16) -> i32 {
     face::unsupported("WSANtohs", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSAPoll`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
 pub unsafe extern "system" fn WSAPoll(fdarray: *mut WSAPOLLFD, fds: u32, timeout: i32) -> i32 {
     face::unsupported("WSAPoll", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSAProviderCompleteAsyncCall`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAProviderCompleteAsyncCall(hasynccall: windows_sys::Win32::Foundation::HANDLE, iretcode: i32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAProviderCompleteAsyncCall(
+    hasynccall: windows_sys::Win32::Foundation::HANDLE,
+    iretcode: i32,
+) -> i32 {
     face::unsupported("WSAProviderCompleteAsyncCall", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSAProviderConfigChange`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAProviderConfigChange(lpnotificationhandle: *mut windows_sys::Win32::Foundation::HANDLE, lpoverlapped: *mut windows_sys::Win32::System::IO::OVERLAPPED, lpcompletionroutine: LPWSAOVERLAPPED_COMPLETION_ROUTINE) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAProviderConfigChange(
+    lpnotificationhandle: *mut windows_sys::Win32::Foundation::HANDLE,
+    lpoverlapped: *mut windows_sys::Win32::System::IO::OVERLAPPED,
+    lpcompletionroutine: LPWSAOVERLAPPED_COMPLETION_ROUTINE,
+) -> i32 {
     face::unsupported("WSAProviderConfigChange", SOCKET_ERROR)
 }
 
 /// `fwpuclnt.dll!WSAQuerySocketSecurity`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAQuerySocketSecurity(socket: SOCKET, securityquerytemplate: *const SOCKET_SECURITY_QUERY_TEMPLATE, securityquerytemplatelen: u32, securityqueryinfo: *mut SOCKET_SECURITY_QUERY_INFO, securityqueryinfolen: *mut u32, overlapped: *const windows_sys::Win32::System::IO::OVERLAPPED, completionroutine: LPWSAOVERLAPPED_COMPLETION_ROUTINE) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAQuerySocketSecurity(
+    socket: SOCKET,
+    securityquerytemplate: *const SOCKET_SECURITY_QUERY_TEMPLATE,
+    securityquerytemplatelen: u32,
+    securityqueryinfo: *mut SOCKET_SECURITY_QUERY_INFO,
+    securityqueryinfolen: *mut u32,
+    overlapped: *const windows_sys::Win32::System::IO::OVERLAPPED,
+    completionroutine: LPWSAOVERLAPPED_COMPLETION_ROUTINE,
+) -> i32 {
     face::unsupported("WSAQuerySocketSecurity", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSARecvDisconnect`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSARecvDisconnect(s: SOCKET, lpinbounddisconnectdata: *const WSABUF) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSARecvDisconnect(
+    s: SOCKET,
+    lpinbounddisconnectdata: *const WSABUF,
+) -> i32 {
     face::unsupported("WSARecvDisconnect", SOCKET_ERROR)
 }
 
 /// `mswsock.dll!WSARecvEx`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSARecvEx(s: SOCKET, buf: windows_sys::core::PSTR, len: i32, flags: *mut i32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSARecvEx(
+    s: SOCKET,
+    buf: windows_sys::core::PSTR,
+    len: i32,
+    flags: *mut i32,
+) -> i32 {
     face::unsupported("WSARecvEx", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSARemoveServiceClass`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSARemoveServiceClass(lpserviceclassid: *const windows_sys::core::GUID) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSARemoveServiceClass(
+    lpserviceclassid: *const windows_sys::core::GUID,
+) -> i32 {
     face::unsupported("WSARemoveServiceClass", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSAResetEvent`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
 pub unsafe extern "system" fn WSAResetEvent(hevent: WSAEVENT) -> windows_sys::core::BOOL {
     face::unsupported("WSAResetEvent", 0)
 }
 
 /// `fwpuclnt.dll!WSARevertImpersonation`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
 pub unsafe extern "system" fn WSARevertImpersonation() -> i32 {
     face::unsupported("WSARevertImpersonation", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSASendDisconnect`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSASendDisconnect(s: SOCKET, lpoutbounddisconnectdata: *const WSABUF) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSASendDisconnect(
+    s: SOCKET,
+    lpoutbounddisconnectdata: *const WSABUF,
+) -> i32 {
     face::unsupported("WSASendDisconnect", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSASetBlockingHook`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSASetBlockingHook(lpblockfunc: windows_sys::Win32::Foundation::FARPROC) -> windows_sys::Win32::Foundation::FARPROC {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSASetBlockingHook(
+    lpblockfunc: windows_sys::Win32::Foundation::FARPROC,
+) -> windows_sys::Win32::Foundation::FARPROC {
     face::unsupported("WSASetBlockingHook", None)
 }
 
 /// `ws2_32.dll!WSASetEvent`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
 pub unsafe extern "system" fn WSASetEvent(hevent: WSAEVENT) -> windows_sys::core::BOOL {
     face::unsupported("WSASetEvent", 0)
 }
 
 /// `ws2_32.dll!WSASetServiceA`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSASetServiceA(lpqsreginfo: *const WSAQUERYSETA, essoperation: WSAESETSERVICEOP, dwcontrolflags: u32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSASetServiceA(
+    lpqsreginfo: *const WSAQUERYSETA,
+    essoperation: WSAESETSERVICEOP,
+    dwcontrolflags: u32,
+) -> i32 {
     face::unsupported("WSASetServiceA", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSASetServiceW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSASetServiceW(lpqsreginfo: *const WSAQUERYSETW, essoperation: WSAESETSERVICEOP, dwcontrolflags: u32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSASetServiceW(
+    lpqsreginfo: *const WSAQUERYSETW,
+    essoperation: WSAESETSERVICEOP,
+    dwcontrolflags: u32,
+) -> i32 {
     face::unsupported("WSASetServiceW", SOCKET_ERROR)
 }
 
 /// `fwpuclnt.dll!WSASetSocketPeerTargetName`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSASetSocketPeerTargetName(socket: SOCKET, peertargetname: *const SOCKET_PEER_TARGET_NAME, peertargetnamelen: u32, overlapped: *const windows_sys::Win32::System::IO::OVERLAPPED, completionroutine: LPWSAOVERLAPPED_COMPLETION_ROUTINE) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSASetSocketPeerTargetName(
+    socket: SOCKET,
+    peertargetname: *const SOCKET_PEER_TARGET_NAME,
+    peertargetnamelen: u32,
+    overlapped: *const windows_sys::Win32::System::IO::OVERLAPPED,
+    completionroutine: LPWSAOVERLAPPED_COMPLETION_ROUTINE,
+) -> i32 {
     face::unsupported("WSASetSocketPeerTargetName", SOCKET_ERROR)
 }
 
 /// `fwpuclnt.dll!WSASetSocketSecurity`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSASetSocketSecurity(socket: SOCKET, securitysettings: *const SOCKET_SECURITY_SETTINGS, securitysettingslen: u32, overlapped: *const windows_sys::Win32::System::IO::OVERLAPPED, completionroutine: LPWSAOVERLAPPED_COMPLETION_ROUTINE) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSASetSocketSecurity(
+    socket: SOCKET,
+    securitysettings: *const SOCKET_SECURITY_SETTINGS,
+    securitysettingslen: u32,
+    overlapped: *const windows_sys::Win32::System::IO::OVERLAPPED,
+    completionroutine: LPWSAOVERLAPPED_COMPLETION_ROUTINE,
+) -> i32 {
     face::unsupported("WSASetSocketSecurity", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSAStringToAddressA`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAStringToAddressA(addressstring: windows_sys::core::PCSTR, addressfamily: i32, lpprotocolinfo: *const WSAPROTOCOL_INFOA, lpaddress: *mut SOCKADDR, lpaddresslength: *mut i32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAStringToAddressA(
+    addressstring: windows_sys::core::PCSTR,
+    addressfamily: i32,
+    lpprotocolinfo: *const WSAPROTOCOL_INFOA,
+    lpaddress: *mut SOCKADDR,
+    lpaddresslength: *mut i32,
+) -> i32 {
     face::unsupported("WSAStringToAddressA", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSAStringToAddressW`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAStringToAddressW(addressstring: windows_sys::core::PCWSTR, addressfamily: i32, lpprotocolinfo: *const WSAPROTOCOL_INFOW, lpaddress: *mut SOCKADDR, lpaddresslength: *mut i32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAStringToAddressW(
+    addressstring: windows_sys::core::PCWSTR,
+    addressfamily: i32,
+    lpprotocolinfo: *const WSAPROTOCOL_INFOW,
+    lpaddress: *mut SOCKADDR,
+    lpaddresslength: *mut i32,
+) -> i32 {
     face::unsupported("WSAStringToAddressW", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSAUnadvertiseProvider`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAUnadvertiseProvider(puuidproviderid: *const windows_sys::core::GUID) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAUnadvertiseProvider(
+    puuidproviderid: *const windows_sys::core::GUID,
+) -> i32 {
     face::unsupported("WSAUnadvertiseProvider", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSAUnhookBlockingHook`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
 pub unsafe extern "system" fn WSAUnhookBlockingHook() -> i32 {
     face::unsupported("WSAUnhookBlockingHook", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSAWaitForMultipleEvents`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSAWaitForMultipleEvents(cevents: u32, lphevents: *const windows_sys::Win32::Foundation::HANDLE, fwaitall: windows_sys::core::BOOL, dwtimeout: u32, falertable: windows_sys::core::BOOL) -> windows_sys::Win32::Foundation::WAIT_EVENT {
-    face::unsupported("WSAWaitForMultipleEvents", 0xFFFF_FFFF /* WSA_WAIT_FAILED */)
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSAWaitForMultipleEvents(
+    cevents: u32,
+    lphevents: *const windows_sys::Win32::Foundation::HANDLE,
+    fwaitall: windows_sys::core::BOOL,
+    dwtimeout: u32,
+    falertable: windows_sys::core::BOOL,
+) -> windows_sys::Win32::Foundation::WAIT_EVENT {
+    face::unsupported(
+        "WSAWaitForMultipleEvents",
+        0xFFFF_FFFF, /* WSA_WAIT_FAILED */
+    )
 }
 
 /// `ws2_32.dll!WSCDeinstallProvider`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSCDeinstallProvider(lpproviderid: *const windows_sys::core::GUID, lperrno: *mut i32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSCDeinstallProvider(
+    lpproviderid: *const windows_sys::core::GUID,
+    lperrno: *mut i32,
+) -> i32 {
     face::unsupported("WSCDeinstallProvider", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSCDeinstallProvider32`: not simulated (WSAEOPNOTSUPP).
-#[cfg(any(target_arch = "aarch64", target_arch = "arm64ec", target_arch = "x86_64"))]
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSCDeinstallProvider32(lpproviderid: *const windows_sys::core::GUID, lperrno: *mut i32) -> i32 {
+#[cfg(any(
+    target_arch = "aarch64",
+    target_arch = "arm64ec",
+    target_arch = "x86_64"
+))]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSCDeinstallProvider32(
+    lpproviderid: *const windows_sys::core::GUID,
+    lperrno: *mut i32,
+) -> i32 {
     face::unsupported("WSCDeinstallProvider32", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSCEnableNSProvider`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSCEnableNSProvider(lpproviderid: *const windows_sys::core::GUID, fenable: windows_sys::core::BOOL) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSCEnableNSProvider(
+    lpproviderid: *const windows_sys::core::GUID,
+    fenable: windows_sys::core::BOOL,
+) -> i32 {
     face::unsupported("WSCEnableNSProvider", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSCEnableNSProvider32`: not simulated (WSAEOPNOTSUPP).
-#[cfg(any(target_arch = "aarch64", target_arch = "arm64ec", target_arch = "x86_64"))]
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSCEnableNSProvider32(lpproviderid: *const windows_sys::core::GUID, fenable: windows_sys::core::BOOL) -> i32 {
+#[cfg(any(
+    target_arch = "aarch64",
+    target_arch = "arm64ec",
+    target_arch = "x86_64"
+))]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSCEnableNSProvider32(
+    lpproviderid: *const windows_sys::core::GUID,
+    fenable: windows_sys::core::BOOL,
+) -> i32 {
     face::unsupported("WSCEnableNSProvider32", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSCEnumNameSpaceProviders32`: not simulated (WSAEOPNOTSUPP).
-#[cfg(any(target_arch = "aarch64", target_arch = "arm64ec", target_arch = "x86_64"))]
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSCEnumNameSpaceProviders32(lpdwbufferlength: *mut u32, lpnspbuffer: *mut WSANAMESPACE_INFOW) -> i32 {
+#[cfg(any(
+    target_arch = "aarch64",
+    target_arch = "arm64ec",
+    target_arch = "x86_64"
+))]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSCEnumNameSpaceProviders32(
+    lpdwbufferlength: *mut u32,
+    lpnspbuffer: *mut WSANAMESPACE_INFOW,
+) -> i32 {
     face::unsupported("WSCEnumNameSpaceProviders32", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSCEnumNameSpaceProvidersEx32`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSCEnumNameSpaceProvidersEx32(lpdwbufferlength: *mut u32, lpnspbuffer: *mut WSANAMESPACE_INFOEXW) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSCEnumNameSpaceProvidersEx32(
+    lpdwbufferlength: *mut u32,
+    lpnspbuffer: *mut WSANAMESPACE_INFOEXW,
+) -> i32 {
     face::unsupported("WSCEnumNameSpaceProvidersEx32", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSCEnumProtocols`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSCEnumProtocols(lpiprotocols: *const i32, lpprotocolbuffer: *mut WSAPROTOCOL_INFOW, lpdwbufferlength: *mut u32, lperrno: *mut i32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSCEnumProtocols(
+    lpiprotocols: *const i32,
+    lpprotocolbuffer: *mut WSAPROTOCOL_INFOW,
+    lpdwbufferlength: *mut u32,
+    lperrno: *mut i32,
+) -> i32 {
     face::unsupported("WSCEnumProtocols", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSCEnumProtocols32`: not simulated (WSAEOPNOTSUPP).
-#[cfg(any(target_arch = "aarch64", target_arch = "arm64ec", target_arch = "x86_64"))]
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSCEnumProtocols32(lpiprotocols: *const i32, lpprotocolbuffer: *mut WSAPROTOCOL_INFOW, lpdwbufferlength: *mut u32, lperrno: *mut i32) -> i32 {
+#[cfg(any(
+    target_arch = "aarch64",
+    target_arch = "arm64ec",
+    target_arch = "x86_64"
+))]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSCEnumProtocols32(
+    lpiprotocols: *const i32,
+    lpprotocolbuffer: *mut WSAPROTOCOL_INFOW,
+    lpdwbufferlength: *mut u32,
+    lperrno: *mut i32,
+) -> i32 {
     face::unsupported("WSCEnumProtocols32", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSCGetApplicationCategory`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSCGetApplicationCategory(path: windows_sys::core::PCWSTR, pathlength: u32, extra: windows_sys::core::PCWSTR, extralength: u32, ppermittedlspcategories: *mut u32, lperrno: *mut i32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSCGetApplicationCategory(
+    path: windows_sys::core::PCWSTR,
+    pathlength: u32,
+    extra: windows_sys::core::PCWSTR,
+    extralength: u32,
+    ppermittedlspcategories: *mut u32,
+    lperrno: *mut i32,
+) -> i32 {
     face::unsupported("WSCGetApplicationCategory", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSCGetProviderInfo`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSCGetProviderInfo(lpproviderid: *const windows_sys::core::GUID, infotype: WSC_PROVIDER_INFO_TYPE, info: *mut u8, infosize: *mut usize, flags: u32, lperrno: *mut i32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSCGetProviderInfo(
+    lpproviderid: *const windows_sys::core::GUID,
+    infotype: WSC_PROVIDER_INFO_TYPE,
+    info: *mut u8,
+    infosize: *mut usize,
+    flags: u32,
+    lperrno: *mut i32,
+) -> i32 {
     face::unsupported("WSCGetProviderInfo", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSCGetProviderInfo32`: not simulated (WSAEOPNOTSUPP).
-#[cfg(any(target_arch = "aarch64", target_arch = "arm64ec", target_arch = "x86_64"))]
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSCGetProviderInfo32(lpproviderid: *const windows_sys::core::GUID, infotype: WSC_PROVIDER_INFO_TYPE, info: *mut u8, infosize: *mut usize, flags: u32, lperrno: *mut i32) -> i32 {
+#[cfg(any(
+    target_arch = "aarch64",
+    target_arch = "arm64ec",
+    target_arch = "x86_64"
+))]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSCGetProviderInfo32(
+    lpproviderid: *const windows_sys::core::GUID,
+    infotype: WSC_PROVIDER_INFO_TYPE,
+    info: *mut u8,
+    infosize: *mut usize,
+    flags: u32,
+    lperrno: *mut i32,
+) -> i32 {
     face::unsupported("WSCGetProviderInfo32", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSCGetProviderPath`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSCGetProviderPath(lpproviderid: *const windows_sys::core::GUID, lpszproviderdllpath: windows_sys::core::PWSTR, lpproviderdllpathlen: *mut i32, lperrno: *mut i32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSCGetProviderPath(
+    lpproviderid: *const windows_sys::core::GUID,
+    lpszproviderdllpath: windows_sys::core::PWSTR,
+    lpproviderdllpathlen: *mut i32,
+    lperrno: *mut i32,
+) -> i32 {
     face::unsupported("WSCGetProviderPath", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSCGetProviderPath32`: not simulated (WSAEOPNOTSUPP).
-#[cfg(any(target_arch = "aarch64", target_arch = "arm64ec", target_arch = "x86_64"))]
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSCGetProviderPath32(lpproviderid: *const windows_sys::core::GUID, lpszproviderdllpath: windows_sys::core::PWSTR, lpproviderdllpathlen: *mut i32, lperrno: *mut i32) -> i32 {
+#[cfg(any(
+    target_arch = "aarch64",
+    target_arch = "arm64ec",
+    target_arch = "x86_64"
+))]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSCGetProviderPath32(
+    lpproviderid: *const windows_sys::core::GUID,
+    lpszproviderdllpath: windows_sys::core::PWSTR,
+    lpproviderdllpathlen: *mut i32,
+    lperrno: *mut i32,
+) -> i32 {
     face::unsupported("WSCGetProviderPath32", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSCInstallNameSpace`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSCInstallNameSpace(lpszidentifier: windows_sys::core::PCWSTR, lpszpathname: windows_sys::core::PCWSTR, dwnamespace: u32, dwversion: u32, lpproviderid: *const windows_sys::core::GUID) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSCInstallNameSpace(
+    lpszidentifier: windows_sys::core::PCWSTR,
+    lpszpathname: windows_sys::core::PCWSTR,
+    dwnamespace: u32,
+    dwversion: u32,
+    lpproviderid: *const windows_sys::core::GUID,
+) -> i32 {
     face::unsupported("WSCInstallNameSpace", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSCInstallNameSpace32`: not simulated (WSAEOPNOTSUPP).
-#[cfg(any(target_arch = "aarch64", target_arch = "arm64ec", target_arch = "x86_64"))]
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSCInstallNameSpace32(lpszidentifier: windows_sys::core::PCWSTR, lpszpathname: windows_sys::core::PCWSTR, dwnamespace: u32, dwversion: u32, lpproviderid: *const windows_sys::core::GUID) -> i32 {
+#[cfg(any(
+    target_arch = "aarch64",
+    target_arch = "arm64ec",
+    target_arch = "x86_64"
+))]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSCInstallNameSpace32(
+    lpszidentifier: windows_sys::core::PCWSTR,
+    lpszpathname: windows_sys::core::PCWSTR,
+    dwnamespace: u32,
+    dwversion: u32,
+    lpproviderid: *const windows_sys::core::GUID,
+) -> i32 {
     face::unsupported("WSCInstallNameSpace32", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSCInstallNameSpaceEx`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSCInstallNameSpaceEx(lpszidentifier: windows_sys::core::PCWSTR, lpszpathname: windows_sys::core::PCWSTR, dwnamespace: u32, dwversion: u32, lpproviderid: *const windows_sys::core::GUID, lpproviderspecific: *const windows_sys::Win32::System::Com::BLOB) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSCInstallNameSpaceEx(
+    lpszidentifier: windows_sys::core::PCWSTR,
+    lpszpathname: windows_sys::core::PCWSTR,
+    dwnamespace: u32,
+    dwversion: u32,
+    lpproviderid: *const windows_sys::core::GUID,
+    lpproviderspecific: *const windows_sys::Win32::System::Com::BLOB,
+) -> i32 {
     face::unsupported("WSCInstallNameSpaceEx", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSCInstallNameSpaceEx32`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSCInstallNameSpaceEx32(lpszidentifier: windows_sys::core::PCWSTR, lpszpathname: windows_sys::core::PCWSTR, dwnamespace: u32, dwversion: u32, lpproviderid: *const windows_sys::core::GUID, lpproviderspecific: *const windows_sys::Win32::System::Com::BLOB) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSCInstallNameSpaceEx32(
+    lpszidentifier: windows_sys::core::PCWSTR,
+    lpszpathname: windows_sys::core::PCWSTR,
+    dwnamespace: u32,
+    dwversion: u32,
+    lpproviderid: *const windows_sys::core::GUID,
+    lpproviderspecific: *const windows_sys::Win32::System::Com::BLOB,
+) -> i32 {
     face::unsupported("WSCInstallNameSpaceEx32", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSCInstallProvider`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSCInstallProvider(lpproviderid: *const windows_sys::core::GUID, lpszproviderdllpath: windows_sys::core::PCWSTR, lpprotocolinfolist: *const WSAPROTOCOL_INFOW, dwnumberofentries: u32, lperrno: *mut i32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSCInstallProvider(
+    lpproviderid: *const windows_sys::core::GUID,
+    lpszproviderdllpath: windows_sys::core::PCWSTR,
+    lpprotocolinfolist: *const WSAPROTOCOL_INFOW,
+    dwnumberofentries: u32,
+    lperrno: *mut i32,
+) -> i32 {
     face::unsupported("WSCInstallProvider", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSCInstallProvider64_32`: not simulated (WSAEOPNOTSUPP).
-#[cfg(any(target_arch = "aarch64", target_arch = "arm64ec", target_arch = "x86_64"))]
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSCInstallProvider64_32(lpproviderid: *const windows_sys::core::GUID, lpszproviderdllpath: windows_sys::core::PCWSTR, lpprotocolinfolist: *const WSAPROTOCOL_INFOW, dwnumberofentries: u32, lperrno: *mut i32) -> i32 {
+#[cfg(any(
+    target_arch = "aarch64",
+    target_arch = "arm64ec",
+    target_arch = "x86_64"
+))]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSCInstallProvider64_32(
+    lpproviderid: *const windows_sys::core::GUID,
+    lpszproviderdllpath: windows_sys::core::PCWSTR,
+    lpprotocolinfolist: *const WSAPROTOCOL_INFOW,
+    dwnumberofentries: u32,
+    lperrno: *mut i32,
+) -> i32 {
     face::unsupported("WSCInstallProvider64_32", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSCInstallProviderAndChains64_32`: not simulated (WSAEOPNOTSUPP).
-#[cfg(any(target_arch = "aarch64", target_arch = "arm64ec", target_arch = "x86_64"))]
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSCInstallProviderAndChains64_32(lpproviderid: *const windows_sys::core::GUID, lpszproviderdllpath: windows_sys::core::PCWSTR, lpszproviderdllpath32: windows_sys::core::PCWSTR, lpszlspname: windows_sys::core::PCWSTR, dwserviceflags: u32, lpprotocolinfolist: *mut WSAPROTOCOL_INFOW, dwnumberofentries: u32, lpdwcatalogentryid: *mut u32, lperrno: *mut i32) -> i32 {
+#[cfg(any(
+    target_arch = "aarch64",
+    target_arch = "arm64ec",
+    target_arch = "x86_64"
+))]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSCInstallProviderAndChains64_32(
+    lpproviderid: *const windows_sys::core::GUID,
+    lpszproviderdllpath: windows_sys::core::PCWSTR,
+    lpszproviderdllpath32: windows_sys::core::PCWSTR,
+    lpszlspname: windows_sys::core::PCWSTR,
+    dwserviceflags: u32,
+    lpprotocolinfolist: *mut WSAPROTOCOL_INFOW,
+    dwnumberofentries: u32,
+    lpdwcatalogentryid: *mut u32,
+    lperrno: *mut i32,
+) -> i32 {
     face::unsupported("WSCInstallProviderAndChains64_32", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSCSetApplicationCategory`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSCSetApplicationCategory(path: windows_sys::core::PCWSTR, pathlength: u32, extra: windows_sys::core::PCWSTR, extralength: u32, permittedlspcategories: u32, pprevpermlspcat: *mut u32, lperrno: *mut i32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSCSetApplicationCategory(
+    path: windows_sys::core::PCWSTR,
+    pathlength: u32,
+    extra: windows_sys::core::PCWSTR,
+    extralength: u32,
+    permittedlspcategories: u32,
+    pprevpermlspcat: *mut u32,
+    lperrno: *mut i32,
+) -> i32 {
     face::unsupported("WSCSetApplicationCategory", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSCSetProviderInfo`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSCSetProviderInfo(lpproviderid: *const windows_sys::core::GUID, infotype: WSC_PROVIDER_INFO_TYPE, info: *const u8, infosize: usize, flags: u32, lperrno: *mut i32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSCSetProviderInfo(
+    lpproviderid: *const windows_sys::core::GUID,
+    infotype: WSC_PROVIDER_INFO_TYPE,
+    info: *const u8,
+    infosize: usize,
+    flags: u32,
+    lperrno: *mut i32,
+) -> i32 {
     face::unsupported("WSCSetProviderInfo", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSCSetProviderInfo32`: not simulated (WSAEOPNOTSUPP).
-#[cfg(any(target_arch = "aarch64", target_arch = "arm64ec", target_arch = "x86_64"))]
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSCSetProviderInfo32(lpproviderid: *const windows_sys::core::GUID, infotype: WSC_PROVIDER_INFO_TYPE, info: *const u8, infosize: usize, flags: u32, lperrno: *mut i32) -> i32 {
+#[cfg(any(
+    target_arch = "aarch64",
+    target_arch = "arm64ec",
+    target_arch = "x86_64"
+))]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSCSetProviderInfo32(
+    lpproviderid: *const windows_sys::core::GUID,
+    infotype: WSC_PROVIDER_INFO_TYPE,
+    info: *const u8,
+    infosize: usize,
+    flags: u32,
+    lperrno: *mut i32,
+) -> i32 {
     face::unsupported("WSCSetProviderInfo32", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSCUnInstallNameSpace`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSCUnInstallNameSpace(lpproviderid: *const windows_sys::core::GUID) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSCUnInstallNameSpace(
+    lpproviderid: *const windows_sys::core::GUID,
+) -> i32 {
     face::unsupported("WSCUnInstallNameSpace", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSCUnInstallNameSpace32`: not simulated (WSAEOPNOTSUPP).
-#[cfg(any(target_arch = "aarch64", target_arch = "arm64ec", target_arch = "x86_64"))]
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSCUnInstallNameSpace32(lpproviderid: *const windows_sys::core::GUID) -> i32 {
+#[cfg(any(
+    target_arch = "aarch64",
+    target_arch = "arm64ec",
+    target_arch = "x86_64"
+))]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSCUnInstallNameSpace32(
+    lpproviderid: *const windows_sys::core::GUID,
+) -> i32 {
     face::unsupported("WSCUnInstallNameSpace32", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSCUpdateProvider`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSCUpdateProvider(lpproviderid: *const windows_sys::core::GUID, lpszproviderdllpath: windows_sys::core::PCWSTR, lpprotocolinfolist: *const WSAPROTOCOL_INFOW, dwnumberofentries: u32, lperrno: *mut i32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSCUpdateProvider(
+    lpproviderid: *const windows_sys::core::GUID,
+    lpszproviderdllpath: windows_sys::core::PCWSTR,
+    lpprotocolinfolist: *const WSAPROTOCOL_INFOW,
+    dwnumberofentries: u32,
+    lperrno: *mut i32,
+) -> i32 {
     face::unsupported("WSCUpdateProvider", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSCUpdateProvider32`: not simulated (WSAEOPNOTSUPP).
-#[cfg(any(target_arch = "aarch64", target_arch = "arm64ec", target_arch = "x86_64"))]
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSCUpdateProvider32(lpproviderid: *const windows_sys::core::GUID, lpszproviderdllpath: windows_sys::core::PCWSTR, lpprotocolinfolist: *const WSAPROTOCOL_INFOW, dwnumberofentries: u32, lperrno: *mut i32) -> i32 {
+#[cfg(any(
+    target_arch = "aarch64",
+    target_arch = "arm64ec",
+    target_arch = "x86_64"
+))]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSCUpdateProvider32(
+    lpproviderid: *const windows_sys::core::GUID,
+    lpszproviderdllpath: windows_sys::core::PCWSTR,
+    lpprotocolinfolist: *const WSAPROTOCOL_INFOW,
+    dwnumberofentries: u32,
+    lperrno: *mut i32,
+) -> i32 {
     face::unsupported("WSCUpdateProvider32", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSCWriteNameSpaceOrder`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSCWriteNameSpaceOrder(lpproviderid: *mut windows_sys::core::GUID, dwnumberofentries: u32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSCWriteNameSpaceOrder(
+    lpproviderid: *mut windows_sys::core::GUID,
+    dwnumberofentries: u32,
+) -> i32 {
     face::unsupported("WSCWriteNameSpaceOrder", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSCWriteNameSpaceOrder32`: not simulated (WSAEOPNOTSUPP).
-#[cfg(any(target_arch = "aarch64", target_arch = "arm64ec", target_arch = "x86_64"))]
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSCWriteNameSpaceOrder32(lpproviderid: *mut windows_sys::core::GUID, dwnumberofentries: u32) -> i32 {
+#[cfg(any(
+    target_arch = "aarch64",
+    target_arch = "arm64ec",
+    target_arch = "x86_64"
+))]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSCWriteNameSpaceOrder32(
+    lpproviderid: *mut windows_sys::core::GUID,
+    dwnumberofentries: u32,
+) -> i32 {
     face::unsupported("WSCWriteNameSpaceOrder32", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSCWriteProviderOrder`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSCWriteProviderOrder(lpwdcatalogentryid: *mut u32, dwnumberofentries: u32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSCWriteProviderOrder(
+    lpwdcatalogentryid: *mut u32,
+    dwnumberofentries: u32,
+) -> i32 {
     face::unsupported("WSCWriteProviderOrder", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSCWriteProviderOrder32`: not simulated (WSAEOPNOTSUPP).
-#[cfg(any(target_arch = "aarch64", target_arch = "arm64ec", target_arch = "x86_64"))]
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn WSCWriteProviderOrder32(lpwdcatalogentryid: *mut u32, dwnumberofentries: u32) -> i32 {
+#[cfg(any(
+    target_arch = "aarch64",
+    target_arch = "arm64ec",
+    target_arch = "x86_64"
+))]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn WSCWriteProviderOrder32(
+    lpwdcatalogentryid: *mut u32,
+    dwnumberofentries: u32,
+) -> i32 {
     face::unsupported("WSCWriteProviderOrder32", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!__WSAFDIsSet`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
 pub unsafe extern "system" fn __WSAFDIsSet(fd: SOCKET, param1: *mut FD_SET) -> i32 {
     face::unsupported("__WSAFDIsSet", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!accept`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
 pub unsafe extern "system" fn accept(s: SOCKET, addr: *mut SOCKADDR, addrlen: *mut i32) -> SOCKET {
     face::unsupported("accept", INVALID_SOCKET)
 }
 
 /// `ws2_32.dll!freeaddrinfo`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
 pub unsafe extern "system" fn freeaddrinfo(paddrinfo: *const ADDRINFOA) {
     face::unsupported("freeaddrinfo", ())
 }
 
 /// `ws2_32.dll!getaddrinfo`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn getaddrinfo(pnodename: windows_sys::core::PCSTR, pservicename: windows_sys::core::PCSTR, phints: *const ADDRINFOA, ppresult: *mut *mut ADDRINFOA) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn getaddrinfo(
+    pnodename: windows_sys::core::PCSTR,
+    pservicename: windows_sys::core::PCSTR,
+    phints: *const ADDRINFOA,
+    ppresult: *mut *mut ADDRINFOA,
+) -> i32 {
     face::unsupported("getaddrinfo", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!gethostbyaddr`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn gethostbyaddr(addr: windows_sys::core::PCSTR, len: i32, r#type: i32) -> *mut HOSTENT {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn gethostbyaddr(
+    addr: windows_sys::core::PCSTR,
+    len: i32,
+    r#type: i32,
+) -> *mut HOSTENT {
     face::unsupported("gethostbyaddr", core::ptr::null_mut())
 }
 
 /// `ws2_32.dll!gethostbyname`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
 pub unsafe extern "system" fn gethostbyname(name: windows_sys::core::PCSTR) -> *mut HOSTENT {
     face::unsupported("gethostbyname", core::ptr::null_mut())
 }
 
 /// `ws2_32.dll!gethostname`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
 pub unsafe extern "system" fn gethostname(name: windows_sys::core::PSTR, namelen: i32) -> i32 {
     face::unsupported("gethostname", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!getnameinfo`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn getnameinfo(psockaddr: *const SOCKADDR, sockaddrlength: socklen_t, pnodebuffer: windows_sys::core::PSTR, nodebuffersize: u32, pservicebuffer: windows_sys::core::PSTR, servicebuffersize: u32, flags: i32) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn getnameinfo(
+    psockaddr: *const SOCKADDR,
+    sockaddrlength: socklen_t,
+    pnodebuffer: windows_sys::core::PSTR,
+    nodebuffersize: u32,
+    pservicebuffer: windows_sys::core::PSTR,
+    servicebuffersize: u32,
+    flags: i32,
+) -> i32 {
     face::unsupported("getnameinfo", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!getprotobyname`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
 pub unsafe extern "system" fn getprotobyname(name: windows_sys::core::PCSTR) -> *mut PROTOENT {
     face::unsupported("getprotobyname", core::ptr::null_mut())
 }
 
 /// `ws2_32.dll!getprotobynumber`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
 pub unsafe extern "system" fn getprotobynumber(number: i32) -> *mut PROTOENT {
     face::unsupported("getprotobynumber", core::ptr::null_mut())
 }
 
 /// `ws2_32.dll!getservbyname`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn getservbyname(name: windows_sys::core::PCSTR, proto: windows_sys::core::PCSTR) -> *mut SERVENT {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn getservbyname(
+    name: windows_sys::core::PCSTR,
+    proto: windows_sys::core::PCSTR,
+) -> *mut SERVENT {
     face::unsupported("getservbyname", core::ptr::null_mut())
 }
 
 /// `ws2_32.dll!getservbyport`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn getservbyport(port: i32, proto: windows_sys::core::PCSTR) -> *mut SERVENT {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn getservbyport(
+    port: i32,
+    proto: windows_sys::core::PCSTR,
+) -> *mut SERVENT {
     face::unsupported("getservbyport", core::ptr::null_mut())
 }
 
 /// `ws2_32.dll!inet_ntoa`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
 pub unsafe extern "system" fn inet_ntoa(r#in: IN_ADDR) -> windows_sys::core::PSTR {
     face::unsupported("inet_ntoa", core::ptr::null_mut())
 }
 
 /// `ws2_32.dll!listen`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
 pub unsafe extern "system" fn listen(s: SOCKET, backlog: i32) -> i32 {
     face::unsupported("listen", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!select`: not simulated (WSAEOPNOTSUPP).
-#[allow(non_snake_case, unused_variables, clippy::too_many_arguments, clippy::missing_safety_doc)]
-pub unsafe extern "system" fn select(nfds: i32, readfds: *mut FD_SET, writefds: *mut FD_SET, exceptfds: *mut FD_SET, timeout: *const TIMEVAL) -> i32 {
+#[allow(
+    non_snake_case,
+    unused_variables,
+    clippy::too_many_arguments,
+    clippy::missing_safety_doc
+)]
+pub unsafe extern "system" fn select(
+    nfds: i32,
+    readfds: *mut FD_SET,
+    writefds: *mut FD_SET,
+    exceptfds: *mut FD_SET,
+    timeout: *const TIMEVAL,
+) -> i32 {
     face::unsupported("select", SOCKET_ERROR)
 }
