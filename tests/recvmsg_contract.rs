@@ -217,21 +217,9 @@ fn clause_fault_null_name_nonzero_namelen() {
     must_send(tx, b"kept", &rx_addr);
     let f = recvmsg_fn(rx);
     let mut buf = [0u8; 8];
-    let mut b = WSABUF {
-        len: 8,
-        buf: buf.as_mut_ptr(),
-    };
-    let mut msg = WSAMSG {
-        name: std::ptr::null_mut(),
-        namelen: 16,
-        lpBuffers: &mut b,
-        dwBufferCount: 1,
-        Control: WSABUF {
-            len: 0,
-            buf: std::ptr::null_mut(),
-        },
-        dwFlags: 0,
-    };
+    let mut b = wsabuf(&mut buf);
+    let mut msg = msg_with(&mut b);
+    msg.namelen = 16;
     let mut n = 0;
     assert_eq!(
         unsafe { f(rx, &mut msg, &mut n, std::ptr::null_mut(), None) },
@@ -250,21 +238,9 @@ fn clause_fault_null_control_nonzero_len() {
     must_send(tx, b"kept", &rx_addr);
     let f = recvmsg_fn(rx);
     let mut buf = [0u8; 8];
-    let mut b = WSABUF {
-        len: 8,
-        buf: buf.as_mut_ptr(),
-    };
-    let mut msg = WSAMSG {
-        name: std::ptr::null_mut(),
-        namelen: 0,
-        lpBuffers: &mut b,
-        dwBufferCount: 1,
-        Control: WSABUF {
-            len: 64,
-            buf: std::ptr::null_mut(),
-        },
-        dwFlags: 0,
-    };
+    let mut b = wsabuf(&mut buf);
+    let mut msg = msg_with(&mut b);
+    msg.Control.len = 64;
     let mut n = 0;
     assert_eq!(
         unsafe { f(rx, &mut msg, &mut n, std::ptr::null_mut(), None) },
@@ -310,21 +286,8 @@ fn clause_fault_null_msg_and_byte_count() {
     assert_eq!(last_error(), WSAEFAULT);
     must_send(tx, b"kept", &rx_addr);
     let mut buf = [0u8; 8];
-    let mut b = WSABUF {
-        len: 8,
-        buf: buf.as_mut_ptr(),
-    };
-    let mut msg = WSAMSG {
-        name: std::ptr::null_mut(),
-        namelen: 0,
-        lpBuffers: &mut b,
-        dwBufferCount: 1,
-        Control: WSABUF {
-            len: 0,
-            buf: std::ptr::null_mut(),
-        },
-        dwFlags: 0,
-    };
+    let mut b = wsabuf(&mut buf);
+    let mut msg = msg_with(&mut b);
     assert_eq!(
         unsafe {
             f(
@@ -505,22 +468,17 @@ fn clause_connreset_after_port_unreachable() {
 #[test]
 fn clause_sio_udp_connreset_off_suppresses() {
     let (rx, rx_addr, _, _) = pair();
-    let off = 0u32;
     let mut n = 0u32;
-    let r = unsafe {
-        WSAIoctl(
+    assert_eq!(
+        ioctl(
             rx,
             SIO_UDP_CONNRESET,
-            &off as *const u32 as _,
-            4,
-            std::ptr::null_mut(),
-            0,
-            &mut n,
-            std::ptr::null_mut(),
+            Some(&0u32.to_le_bytes()),
             None,
-        )
-    };
-    assert_eq!(r, 0);
+            &mut n
+        ),
+        (0, 0)
+    );
     must_send(rx, b"to nobody", &rx_addr.with_port(9));
     set_nonblocking(rx, true);
     assert_eq!(recv_msg(rx, &MsgIn::default()).err, WSAEWOULDBLOCK);
@@ -550,23 +508,10 @@ fn clause_netreset_after_ttl_expiry() {
     must_send(s, b"far", &addr("10.0.0.2:7"));
     let out = recv_msg(s, &MsgIn::default());
     assert_eq!((out.ret, out.err), (SOCKET_ERROR, WSAENETRESET));
-    let off = 0u32;
     let mut n = 0u32;
     assert_eq!(
-        unsafe {
-            WSAIoctl(
-                s,
-                SIO_UDP_NETRESET,
-                &off as *const u32 as _,
-                4,
-                std::ptr::null_mut(),
-                0,
-                &mut n,
-                std::ptr::null_mut(),
-                None,
-            )
-        },
-        0
+        ioctl(s, SIO_UDP_NETRESET, Some(&0u32.to_le_bytes()), None, &mut n),
+        (0, 0)
     );
     must_send(s, b"far", &addr("10.0.0.2:7"));
     set_u32(s, SOL_SOCKET, SO_RCVTIMEO, 100);
@@ -655,21 +600,8 @@ fn recv_msg_blocking_raw(s: SOCKET) -> (i32, i32) {
     // recvmsg_fn would itself fail once the socket is gone; fetch it first.
     let f = recvmsg_fn(s);
     let mut buf = [0u8; 8];
-    let mut b = WSABUF {
-        len: 8,
-        buf: buf.as_mut_ptr(),
-    };
-    let mut msg = WSAMSG {
-        name: std::ptr::null_mut(),
-        namelen: 0,
-        lpBuffers: &mut b,
-        dwBufferCount: 1,
-        Control: WSABUF {
-            len: 0,
-            buf: std::ptr::null_mut(),
-        },
-        dwFlags: 0,
-    };
+    let mut b = wsabuf(&mut buf);
+    let mut msg = msg_with(&mut b);
     let mut n = 0;
     let r = unsafe { f(s, &mut msg, &mut n, std::ptr::null_mut(), None) };
     (r, last_error())
@@ -701,21 +633,8 @@ fn clause_non_overlapped_socket_ignores_overlapped() {
     must_send(s, b"sync", &me);
     let f = recvmsg_fn(s);
     let mut buf = [0u8; 8];
-    let mut b = WSABUF {
-        len: 8,
-        buf: buf.as_mut_ptr(),
-    };
-    let mut msg = WSAMSG {
-        name: std::ptr::null_mut(),
-        namelen: 0,
-        lpBuffers: &mut b,
-        dwBufferCount: 1,
-        Control: WSABUF {
-            len: 0,
-            buf: std::ptr::null_mut(),
-        },
-        dwFlags: 0,
-    };
+    let mut b = wsabuf(&mut buf);
+    let mut msg = msg_with(&mut b);
     let mut ov: windows_sys::Win32::System::IO::OVERLAPPED = unsafe { std::mem::zeroed() };
     ov.Internal = 0x103;
     let mut n = 0;

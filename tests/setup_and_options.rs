@@ -931,59 +931,19 @@ fn wine_fionbio() {
         SOCKET_ERROR
     );
     assert_eq!(last_error(), WSAEFAULT);
-    let one = 1u32;
+    let one = 1u32.to_le_bytes();
     let mut n = 0xdead_u32;
+    let fionbio = FIONBIO as u32;
     assert_eq!(
-        unsafe {
-            WSAIoctl(
-                s,
-                FIONBIO as u32,
-                &one as *const u32 as _,
-                4,
-                std::ptr::null_mut(),
-                0,
-                std::ptr::null_mut(),
-                std::ptr::null_mut(),
-                None,
-            )
-        },
-        SOCKET_ERROR
+        ioctl(s, fionbio, Some(&one), None, std::ptr::null_mut()),
+        (SOCKET_ERROR, WSAEFAULT)
     );
-    assert_eq!(last_error(), WSAEFAULT);
     assert_eq!(
-        unsafe {
-            WSAIoctl(
-                s,
-                FIONBIO as u32,
-                &one as *const u32 as _,
-                3,
-                std::ptr::null_mut(),
-                0,
-                &mut n,
-                std::ptr::null_mut(),
-                None,
-            )
-        },
-        SOCKET_ERROR
+        ioctl(s, fionbio, Some(&one[..3]), None, &mut n),
+        (SOCKET_ERROR, WSAEFAULT)
     );
-    assert_eq!(last_error(), WSAEFAULT);
-    assert_eq!(
-        unsafe {
-            WSAIoctl(
-                s,
-                FIONBIO as u32,
-                &one as *const u32 as _,
-                4,
-                std::ptr::null_mut(),
-                0,
-                &mut n,
-                std::ptr::null_mut(),
-                None,
-            )
-        },
-        0
-    );
-    assert_eq!((n, last_error()), (0, 0));
+    assert_eq!(ioctl(s, fionbio, Some(&one), None, &mut n), (0, 0));
+    assert_eq!(n, 0);
     let a = addr("127.0.0.1:0");
     assert_eq!(unsafe { bind(s, a.ptr(), a.len) }, 0);
     assert_eq!(recv_msg(s, &MsgIn::default()).err, WSAEWOULDBLOCK);
@@ -998,40 +958,16 @@ fn wine_other_ioctls() {
     let s = udp(AF_INET);
     let mut n = 0xdead_u32;
     assert_eq!(
-        unsafe {
-            WSAIoctl(
-                s,
-                0xdeadbeef,
-                std::ptr::null(),
-                0,
-                std::ptr::null_mut(),
-                0,
-                &mut n,
-                std::ptr::null_mut(),
-                None,
-            )
-        },
-        SOCKET_ERROR
+        ioctl(s, 0xdeadbeef, None, None, &mut n),
+        (SOCKET_ERROR, WSAEOPNOTSUPP)
     );
-    assert_eq!((last_error(), n), (WSAEOPNOTSUPP, 0));
-    let mut base: SOCKET = 0;
+    assert_eq!(n, 0);
+    let mut base = [0u8; 8];
     assert_eq!(
-        unsafe {
-            WSAIoctl(
-                s,
-                SIO_BASE_HANDLE,
-                std::ptr::null(),
-                0,
-                &mut base as *mut SOCKET as _,
-                8,
-                &mut n,
-                std::ptr::null_mut(),
-                None,
-            )
-        },
-        0
+        ioctl(s, SIO_BASE_HANDLE, None, Some(&mut base), &mut n),
+        (0, 0)
     );
-    assert_eq!((base, n), (s, 8));
+    assert_eq!((usize::from_le_bytes(base), n), (s, 8));
     let mut mark = 0u32;
     assert_eq!(unsafe { ioctlsocket(s, SIOCATMARK, &mut mark) }, 0);
     assert_eq!(mark, 1);

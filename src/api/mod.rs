@@ -15,7 +15,7 @@
 //! assert_eq!((&buf[..n], from), (&b"ping"[..], client.local_addr().unwrap()));
 //! ```
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -298,11 +298,6 @@ impl Socket {
         let have = i32::try_from(len).unwrap_or(i32::MAX);
         let out = self.sim.with(|w| w.get_option(self.handle, &spec, have))?;
         out.result.map(|()| out.bytes)
-    }
-
-    /// The address family of an IP address, for building sockets.
-    pub fn family_of(ip: IpAddr) -> Family {
-        Family::of_ip(&ip)
     }
 }
 

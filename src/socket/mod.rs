@@ -101,7 +101,7 @@ impl Socket {
             peer: None,
             shut_rd: false,
             shut_wr: false,
-            opts: SockOpts::new(family, rcvbuf),
+            opts: SockOpts::new(rcvbuf),
             groups: BTreeSet::new(),
             queue: RecvQueue::default(),
         }

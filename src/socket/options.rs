@@ -72,7 +72,7 @@ pub(crate) struct SockOpts {
 }
 
 impl SockOpts {
-    pub fn new(_family: Family, rcvbuf: u32) -> Self {
+    pub fn new(rcvbuf: u32) -> Self {
         SockOpts {
             broadcast: false,
             reuseaddr: false,

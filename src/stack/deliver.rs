@@ -39,7 +39,7 @@ impl World {
             self.drop_datagram(p.id, host, DropReason::TtlExpired);
             let back = self.path(host, p.from_host).latency;
             let at = self.now() + back;
-            self.send_icmp(&p, IcmpKind::TtlExpired, host, at);
+            self.send_icmp(&p, IcmpKind::TtlExpired, at);
             return;
         }
         if self.host(host).net_down {
@@ -61,7 +61,7 @@ impl World {
                 {
                     let back = self.path(host, p.from_host).latency;
                     let at = self.now() + back;
-                    self.send_icmp(&p, IcmpKind::PortUnreachable, host, at);
+                    self.send_icmp(&p, IcmpKind::PortUnreachable, at);
                 }
                 return;
             }

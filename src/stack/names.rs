@@ -120,7 +120,7 @@ impl World {
         let port = match transport {
             // Raw sockets have no ports: every raw socket of a protocol sees every datagram.
             Transport::Raw(_) => 0,
-            _ if port == 0 => self.ephemeral_port(host, transport, cover, sharing)?,
+            _ if port == 0 => self.ephemeral_port(host, transport)?,
             _ => {
                 self.ports.check(host, transport, port, cover, sharing)?;
                 port
@@ -150,20 +150,13 @@ impl World {
         &mut self,
         host: crate::net::topology::HostId,
         transport: Transport,
-        cover: BindAddr,
-        sharing: Sharing,
     ) -> Result<u16> {
         let span = u32::from(EPHEMERAL_LAST - EPHEMERAL_FIRST) + 1;
         let start = self.host(host).next_ephemeral;
         for i in 0..span {
             let offset = (u32::from(start - EPHEMERAL_FIRST) + i) % span;
             let port = EPHEMERAL_FIRST + offset as u16;
-            if !self.ports.in_use(host, transport, port)
-                && self
-                    .ports
-                    .check(host, transport, port, cover, sharing)
-                    .is_ok()
-            {
+            if !self.ports.in_use(host, transport, port) {
                 let next = EPHEMERAL_FIRST + ((offset + 1) % span) as u16;
                 self.host_mut(host).next_ephemeral = next;
                 return Ok(port);

@@ -291,7 +291,7 @@ impl World {
         if let Some((rule, kind)) = verdict.icmp {
             self.drop_datagram(p.id, to, DropReason::FaultIcmp { rule });
             let at = self.now() + path.latency + path.latency;
-            self.send_icmp(&p, kind, to, at);
+            self.send_icmp(&p, kind, at);
             return;
         }
         let at = self.now() + path.latency + verdict.extra_delay;
@@ -319,19 +319,17 @@ impl World {
         );
     }
 
-    /// Schedules an ICMP error about `p` back to its sender, reported by `reporter_host`.
+    /// Schedules an ICMP error about `p` back to its sender, arriving at `at`.
     pub(crate) fn send_icmp(
         &mut self,
         p: &Packet,
         kind: IcmpKind,
-        reporter_host: HostId,
         at: crate::sched::time::Instant,
     ) {
         if p.suppress_icmp {
             return;
         }
         let about = p.id;
-        let _ = reporter_host;
         self.record(|| Event::Icmp { kind, about });
         self.sched.schedule(
             at,

@@ -318,3 +318,56 @@ pub fn recv_from(
 pub fn close(s: SOCKET) {
     assert_eq!(unsafe { closesocket(s) }, 0);
 }
+
+/// A WSABUF over `buf`.
+pub fn wsabuf(buf: &mut [u8]) -> WSABUF {
+    WSABUF {
+        len: buf.len() as u32,
+        buf: buf.as_mut_ptr(),
+    }
+}
+
+/// A WSAMSG with the one buffer `b`, no name and no control buffer; a test changes the
+/// fields it is about before the call.
+pub fn msg_with(b: &mut WSABUF) -> WSAMSG {
+    WSAMSG {
+        name: std::ptr::null_mut(),
+        namelen: 0,
+        lpBuffers: b,
+        dwBufferCount: 1,
+        Control: WSABUF {
+            len: 0,
+            buf: std::ptr::null_mut(),
+        },
+        dwFlags: 0,
+    }
+}
+
+/// A synchronous WSAIoctl: `input` / `output` None for NULL; returns (result, last error).
+pub fn ioctl(
+    s: SOCKET,
+    code: u32,
+    input: Option<&[u8]>,
+    output: Option<&mut [u8]>,
+    returned: *mut u32,
+) -> (i32, i32) {
+    let (ip, il) = input.map_or((std::ptr::null(), 0), |i| (i.as_ptr(), i.len() as u32));
+    let (op, ol) = output.map_or((std::ptr::null_mut(), 0), |o| {
+        (o.as_mut_ptr(), o.len() as u32)
+    });
+    unsafe { WSASetLastError(0x1234) };
+    let r = unsafe {
+        WSAIoctl(
+            s,
+            code,
+            ip as _,
+            il,
+            op as _,
+            ol,
+            returned,
+            std::ptr::null_mut(),
+            None,
+        )
+    };
+    (r, if r == 0 { 0 } else { last_error() })
+}
