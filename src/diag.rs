@@ -33,6 +33,42 @@ pub enum Diagnostic {
         /// The function.
         function: &'static str,
     },
+    /// An OVERLAPPED was posted again while a request using it was still in flight
+    /// (WSARecvMsg page: "each must reference a separate WSAOVERLAPPED structure").
+    OverlappedReused {
+        /// The socket.
+        handle: usize,
+        /// The OVERLAPPED's address.
+        overlapped: usize,
+    },
+    /// A blocking Winsock call was made inside an APC that interrupted a blocking Winsock call
+    /// on the same thread (WSARecvMsg page: undefined behaviour). It failed with
+    /// WSAEINPROGRESS ("the service provider is still processing a callback function").
+    BlockingCallInApc {
+        /// The function.
+        call: &'static str,
+    },
+    /// Two threads receiving on one socket at once (WSARecvMsg page: "should not be called
+    /// on the same socket simultaneously from different threads").
+    ConcurrentReceive {
+        /// The socket.
+        handle: usize,
+        /// The thread already receiving and the one that started.
+        threads: (u32, u32),
+    },
+    /// WSAGetOverlappedResult with fWait TRUE for a request that has a completion routine
+    /// (WSARecvMsg page: "may not set the fWait parameter ... to TRUE"). The simulator waits
+    /// for the request itself.
+    WaitWithCompletionRoutine {
+        /// The socket.
+        handle: usize,
+    },
+    /// A warning: a byte-count pointer on an overlapped call ("To avoid potentially erroneous
+    /// results, pass NULL for this parameter if the lpOverlapped parameter is not NULL").
+    ByteCountWithOverlapped {
+        /// The function.
+        call: &'static str,
+    },
     /// A panic inside the simulator was caught at the face (a simulator bug). The simulation
     /// is unusable afterwards: every call fails with WSAENETDOWN.
     InternalError {
@@ -55,6 +91,26 @@ impl fmt::Display for Diagnostic {
             Diagnostic::OutputFlagsOnInput { handle, flags } => write!(
                 f,
                 "WSARecvMsg on socket {handle:#x}: input dwFlags {flags:#x} holds output-only bits; only MSG_PEEK is an input flag (ignored)"
+            ),
+            Diagnostic::OverlappedReused { handle, overlapped } => write!(
+                f,
+                "socket {handle:#x}: OVERLAPPED {overlapped:#x} posted again while still in flight"
+            ),
+            Diagnostic::BlockingCallInApc { call } => write!(
+                f,
+                "{call}: a blocking Winsock call inside an APC that interrupted a blocking Winsock call (undefined); failed with WSAEINPROGRESS"
+            ),
+            Diagnostic::ConcurrentReceive { handle, threads: (a, b) } => write!(
+                f,
+                "socket {handle:#x}: thread {b} started a receive while thread {a} is receiving on it"
+            ),
+            Diagnostic::WaitWithCompletionRoutine { handle } => write!(
+                f,
+                "socket {handle:#x}: WSAGetOverlappedResult with fWait TRUE for a request with a completion routine"
+            ),
+            Diagnostic::ByteCountWithOverlapped { call } => write!(
+                f,
+                "warning: {call} with a byte-count pointer and an OVERLAPPED; pass NULL"
             ),
             Diagnostic::Unsupported { function } => write!(
                 f,

@@ -20,6 +20,8 @@ pub mod api;
 pub mod catalog;
 mod diag;
 mod error;
+mod explore;
+pub mod io;
 #[allow(unsafe_code)] // only `unsafe extern "system" fn` signatures, no unsafe operations
 pub mod kernel32;
 mod ledger;
@@ -36,11 +38,15 @@ pub mod ws2;
 
 pub use diag::{Diagnostic, DiagnosticRecord};
 pub use error::{Errno, Result};
+pub use explore::{explore, Run};
+pub use io::status::{CancelledError, CloseStatus, NtStatus};
 pub use ledger::{DropReason, DropRecord, Ledger};
 pub use net::fault::{Endpoint, Fault, FaultRule};
 pub use net::packet::{DatagramId, IcmpKind};
 pub use net::topology::HostId;
 pub use net::PathProps;
+pub use sched::choice::Choices;
+pub use sched::thread::ThreadId;
 pub use sched::time::Instant;
 pub use sim::{EnterGuard, HostSpec, JoinHandle, Outside, Sim, SimBuilder};
 pub use socket::SockKind;

@@ -120,6 +120,35 @@ pub enum Event {
         /// The error, if the call failed.
         error: Option<Errno>,
     },
+    /// An overlapped receive went pending.
+    Pending {
+        /// The socket.
+        handle: usize,
+        /// Its OVERLAPPED.
+        overlapped: usize,
+    },
+    /// An overlapped receive completed.
+    Complete {
+        /// The socket.
+        handle: usize,
+        /// Its OVERLAPPED.
+        overlapped: usize,
+        /// The final status.
+        status: crate::io::status::NtStatus,
+        /// Bytes transferred.
+        bytes: usize,
+        /// The datagram it took, if any.
+        datagram: Option<DatagramId>,
+    },
+    /// A choice Windows leaves open was made.
+    Choice {
+        /// What was chosen.
+        what: &'static str,
+        /// The option taken.
+        picked: usize,
+        /// Out of how many.
+        of: usize,
+    },
     /// Virtual time moved.
     Advance {
         /// To this time.
@@ -213,6 +242,26 @@ impl fmt::Display for Event {
                     None => write!(f, " -> ok"),
                 }
             }
+            Event::Pending { handle, overlapped } => {
+                write!(f, "pending {handle:#x} ov {overlapped:#x}")
+            }
+            Event::Complete {
+                handle,
+                overlapped,
+                status,
+                bytes,
+                datagram,
+            } => {
+                write!(
+                    f,
+                    "complete {handle:#x} ov {overlapped:#x} {status} bytes {bytes}"
+                )?;
+                match datagram {
+                    Some(d) => write!(f, " {d}"),
+                    None => Ok(()),
+                }
+            }
+            Event::Choice { what, picked, of } => write!(f, "choice {what}: {picked} of {of}"),
             Event::Advance { to } => write!(f, "advance to {to}"),
             Event::Diagnostic { text } => write!(f, "diagnostic: {text}"),
             Event::NetworkState { host, down } => {

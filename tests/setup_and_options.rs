@@ -990,8 +990,8 @@ fn sim_unsupported_functions_fail_clearly() {
         )
     };
     assert_eq!((r, last_error()), (SOCKET_ERROR, WSAEOPNOTSUPP));
-    let e = unsafe { WSACreateEvent() };
-    assert_eq!((e, last_error()), (0, WSAEOPNOTSUPP));
+    let r = unsafe { WSAEventSelect(udp(AF_INET), 0, FD_READ as i32) };
+    assert_eq!((r, last_error()), (SOCKET_ERROR, WSAEOPNOTSUPP));
     assert!(Sim::current()
         .diagnostics()
         .iter()

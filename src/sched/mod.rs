@@ -5,7 +5,9 @@
 //! wake anybody, and every blocked call without a deadline is failed with a diagnostic instead
 //! of hanging the test.
 
+pub mod choice;
 pub mod rng;
+pub mod thread;
 pub mod time;
 
 use std::collections::BTreeMap;

@@ -4,24 +4,51 @@ use super::{enter, Sim};
 use crate::diag::Diagnostic;
 use crate::error::{Errno, Result};
 use crate::net::ports::SockKey;
+use crate::sched::thread::ThreadId;
 use crate::sched::time::Instant;
 use crate::sched::WaitState;
 use crate::stack::{RecvArgs, RecvOk, RecvPoll, World};
 use crate::trace::Event;
 
+/// How a wait ended.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Wait<T> {
+    /// What it waited for.
+    Ready(T),
+    /// The deadline passed.
+    TimedOut,
+    /// The socket it waited on was closed (closesocket from another thread, WSACleanup).
+    Closed,
+    /// Every participant is blocked and nothing is scheduled: it could never end. A
+    /// WouldBlockForever diagnostic has been recorded.
+    Deadlock,
+    /// An alertable wait found an APC to run (the caller runs it).
+    Apc,
+}
+
+/// What a wait is, for its diagnostics.
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct Waiting {
+    pub call: &'static str,
+    /// The socket waited on (0 for none).
+    pub handle: usize,
+    /// The socket's key: the wait ends with `Closed` if the socket goes away.
+    pub key: Option<SockKey>,
+    /// For an alertable wait, the thread whose APCs end it.
+    pub alertable: Option<ThreadId>,
+}
+
 impl Sim {
-    /// Waits until `poll` gives a result. Fails with WSAETIMEDOUT at `deadline`, with WSAEINTR
-    /// if the socket is closed meanwhile (closesocket from another thread, or the last
-    /// WSACleanup), and with WSAEINTR plus a [`Diagnostic::WouldBlockForever`] when every
-    /// participating thread is blocked and nothing is scheduled that could wake anyone.
-    pub(crate) fn block<T>(
+    /// Waits until `poll` gives a result, the deadline passes, the socket closes, an APC is
+    /// due (alertable waits), or nothing could ever happen. The caller's checks come first:
+    /// a poll that succeeds at once returns without waiting and without running APCs (Wine
+    /// test_WSARecv: a receive that completes at once leaves queued APCs alone).
+    pub(crate) fn wait<T>(
         &self,
-        handle: usize,
-        key: Option<SockKey>,
-        call: &'static str,
+        what: Waiting,
         deadline: Instant,
-        mut poll: impl FnMut(&mut World) -> Option<Result<T>>,
-    ) -> Result<T> {
+        mut poll: impl FnMut(&mut World) -> Option<T>,
+    ) -> Wait<T> {
         // A thread that blocks without having entered the simulation takes part for the
         // duration of the call, so that a lone caller still sees time move.
         let temporary = !enter::is_participant(self);
@@ -29,15 +56,23 @@ impl Sim {
         if temporary {
             w.sched.participants += 1;
         }
+        let apc_due = |w: &World| {
+            what.alertable
+                .and_then(|t| w.threads.get(&t))
+                .is_some_and(|t| t.has_runnable_apc())
+        };
         let result = loop {
-            if key.is_some_and(|k| w.sock_by_key(k).is_none()) {
-                break Err(Errno::Intr);
+            if what.key.is_some_and(|k| w.sock_by_key(k).is_none()) {
+                break Wait::Closed;
             }
             if let Some(r) = poll(&mut w) {
-                break r;
+                break Wait::Ready(r);
+            }
+            if apc_due(&w) {
+                break Wait::Apc;
             }
             if w.now() >= deadline {
-                break Err(Errno::TimedOut);
+                break Wait::TimedOut;
             }
             let id = w.sched.add_waiter(deadline);
             if w.maybe_advance() {
@@ -58,10 +93,13 @@ impl Sim {
             w.sched.remove_waiter(id);
             if state == WaitState::Deadlocked {
                 if let Some(r) = poll(&mut w) {
-                    break r;
+                    break Wait::Ready(r);
                 }
-                w.diagnose(Diagnostic::WouldBlockForever { call, handle });
-                break Err(Errno::Intr);
+                w.diagnose(Diagnostic::WouldBlockForever {
+                    call: what.call,
+                    handle: what.handle,
+                });
+                break Wait::Deadlock;
             }
         };
         if temporary {
@@ -73,10 +111,13 @@ impl Sim {
         result
     }
 
-    /// A synchronous receive: the start checks, then the queue, then (on a blocking socket)
-    /// a wait bounded by SO_RCVTIMEO.
-    pub(crate) fn recv(&self, handle: usize, args: &RecvArgs) -> Result<RecvOk> {
-        let (key, deadline, nonblocking) = self.with(|w| -> Result<_> {
+    /// The receive checks made when a call starts, and the deadline SO_RCVTIMEO gives it.
+    pub(crate) fn recv_begin(
+        &self,
+        handle: usize,
+        args: &RecvArgs,
+    ) -> Result<(SockKey, Instant, bool)> {
+        self.with(|w| -> Result<_> {
             w.recv_start(handle, args)?;
             let s = w.sock(handle)?;
             // SO_RCVTIMEO is in milliseconds; 0 waits forever.
@@ -85,29 +126,78 @@ impl Sim {
                 ms => w.now() + std::time::Duration::from_millis(u64::from(ms)),
             };
             Ok((s.key, deadline, s.nonblocking))
-        })?;
+        })
+    }
+
+    /// One round of a synchronous receive after `recv_begin`: the queue, then (on a blocking
+    /// socket) a wait until `deadline`. `Wait::Apc` asks the caller to run the thread's
+    /// APCs and call again (a blocking Winsock call waits alertably and goes on waiting).
+    pub(crate) fn recv_round(
+        &self,
+        handle: usize,
+        args: &RecvArgs,
+        (key, deadline, nonblocking): (SockKey, Instant, bool),
+        alertable: Option<ThreadId>,
+    ) -> Wait<Result<RecvOk>> {
         let poll = |w: &mut World| match w.recv_poll(handle, args) {
             RecvPoll::Ready(r) => Some(r),
             RecvPoll::Empty => None,
         };
-        let r = if nonblocking {
-            self.with(|w| poll(w).unwrap_or(Err(Errno::WouldBlock)))
-        } else {
-            self.block(handle, Some(key), args.call, deadline, poll)
-        };
-        if let Err(e @ (Errno::WouldBlock | Errno::TimedOut | Errno::Intr)) = r {
-            self.with(|w| {
-                w.record(|| Event::Recv {
-                    handle,
-                    call: args.call,
-                    datagram: None,
-                    bytes: 0,
-                    flags: 0,
-                    error: Some(e),
-                })
-            });
+        if nonblocking {
+            return Wait::Ready(self.with(|w| poll(w).unwrap_or(Err(Errno::WouldBlock))));
         }
+        let what = Waiting {
+            call: args.call,
+            handle,
+            key: Some(key),
+            alertable,
+        };
+        self.with(|w| {
+            if let Some(t) = alertable.and_then(|t| w.threads.get_mut(&t)) {
+                t.receiving_on = Some(key);
+            }
+        });
+        let r = self.wait(what, deadline, poll);
+        self.with(|w| {
+            if let Some(t) = alertable.and_then(|t| w.threads.get_mut(&t)) {
+                t.receiving_on = None;
+            }
+        });
         r
+    }
+
+    /// The error a synchronous receive ends with when it did not get a datagram, recorded in
+    /// the trace.
+    pub(crate) fn recv_failed(&self, handle: usize, call: &'static str, e: Errno) -> Errno {
+        self.with(|w| {
+            w.record(|| Event::Recv {
+                handle,
+                call,
+                datagram: None,
+                bytes: 0,
+                flags: 0,
+                error: Some(e),
+            })
+        });
+        e
+    }
+
+    /// A synchronous, non-alertable receive (the safe API).
+    pub(crate) fn recv(&self, handle: usize, args: &RecvArgs) -> Result<RecvOk> {
+        let begun = self.recv_begin(handle, args)?;
+        match self.recv_round(handle, args, begun, None) {
+            Wait::Ready(Ok(ok)) => Ok(ok),
+            Wait::Ready(Err(e)) => {
+                if e == Errno::WouldBlock {
+                    self.recv_failed(handle, args.call, e);
+                }
+                Err(e)
+            }
+            Wait::TimedOut => Err(self.recv_failed(handle, args.call, Errno::TimedOut)),
+            Wait::Closed | Wait::Deadlock | Wait::Apc => {
+                Err(self.recv_failed(handle, args.call, Errno::Intr))
+            }
+        }
     }
 }
 
@@ -123,7 +213,12 @@ impl Sim {
             Some(d) => self.now() + d,
             None => Instant::NEVER,
         };
-        let r: Result<()> = self.block(0, None, "Sleep", deadline, |_| None);
-        debug_assert!(matches!(r, Err(Errno::TimedOut | Errno::Intr)));
+        let what = Waiting {
+            call: "Sleep",
+            handle: 0,
+            key: None,
+            alertable: None,
+        };
+        let _: Wait<()> = self.wait(what, deadline, |_| None);
     }
 }

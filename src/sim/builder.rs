@@ -6,9 +6,11 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use super::{Shared, Sim};
+use crate::io::status::{CancelledError, CloseStatus};
 use crate::net::fault::FaultRule;
 use crate::net::topology::{Host, HostId, IfAddr};
 use crate::net::PathProps;
+use crate::sched::choice::Choices;
 use crate::socket::options::DEFAULT_BUF;
 use crate::stack::{Config, World};
 
@@ -51,6 +53,10 @@ pub struct SimBuilder {
     trace: bool,
     port_unreachable: bool,
     rcvbuf: u32,
+    choices: Choices,
+    cancelled_error: CancelledError,
+    close_status: CloseStatus,
+    max_outstanding: usize,
 }
 
 impl Default for SimBuilder {
@@ -72,6 +78,10 @@ impl SimBuilder {
             trace: true,
             port_unreachable: true,
             rcvbuf: DEFAULT_BUF,
+            choices: Choices::Seeded,
+            cancelled_error: CancelledError::OperationAborted,
+            close_status: CloseStatus::Cancelled,
+            max_outstanding: usize::MAX,
         }
     }
 
@@ -129,6 +139,32 @@ impl SimBuilder {
         self
     }
 
+    /// How choices Windows leaves open (the order of ready completion routines) are made
+    /// (default: from the seed).
+    pub fn choices(mut self, c: Choices) -> Self {
+        self.choices = c;
+        self
+    }
+
+    /// The Winsock error a cancelled request reports (default WSA_OPERATION_ABORTED).
+    pub fn cancelled_error(mut self, e: CancelledError) -> Self {
+        self.cancelled_error = e;
+        self
+    }
+
+    /// The status closesocket completes pending receives with (default STATUS_CANCELLED).
+    pub fn close_status(mut self, s: CloseStatus) -> Self {
+        self.close_status = s;
+        self
+    }
+
+    /// How many overlapped receives one socket may have pending before the next is refused
+    /// with WSAEWOULDBLOCK (default: no limit).
+    pub fn max_outstanding(mut self, n: usize) -> Self {
+        self.max_outstanding = n;
+        self
+    }
+
     /// Builds the simulation, or says what is wrong with the configuration.
     pub fn try_build(self) -> Result<Sim, ConfigError> {
         let specs = if self.hosts.is_empty() {
@@ -176,6 +212,10 @@ impl SimBuilder {
             default_rcvbuf: self.rcvbuf,
             lan_latency: self.lan_latency,
             paths,
+            choices: self.choices,
+            cancelled_error: self.cancelled_error,
+            close_status: self.close_status,
+            max_outstanding: self.max_outstanding,
         };
         let world = World::new(cfg, self.seed, hosts, self.faults);
         Ok(Sim {

@@ -9,10 +9,14 @@ use std::marker::PhantomData;
 
 use super::Sim;
 use crate::net::topology::HostId;
+use crate::sched::thread::ThreadId;
 
 thread_local! {
     static ENTERED: RefCell<Vec<(Sim, HostId)>> = const { RefCell::new(Vec::new()) };
     static DEFAULT: RefCell<Option<DefaultSim>> = const { RefCell::new(None) };
+    /// This OS thread's simulated thread in each simulation it has used; ending the OS
+    /// thread ends them (their I/O is cancelled as a thread exit cancels it).
+    static IDENTITIES: RefCell<Vec<Identity>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The thread's own default simulation; leaving it at thread exit keeps the participant
@@ -23,6 +27,39 @@ impl Drop for DefaultSim {
     fn drop(&mut self) {
         leave(&self.0);
     }
+}
+
+struct Identity {
+    sim: Sim,
+    id: ThreadId,
+}
+
+impl Drop for Identity {
+    fn drop(&mut self) {
+        let id = self.id;
+        self.sim.with(|w| w.thread_exit(id));
+    }
+}
+
+/// This OS thread's simulated thread in `sim`, created on first use.
+pub(crate) fn thread_id(sim: &Sim) -> ThreadId {
+    if let Some(id) = IDENTITIES.with(|v| v.borrow().iter().find(|i| i.sim.same(sim)).map(|i| i.id))
+    {
+        return id;
+    }
+    let id = sim.with(|w| w.new_thread());
+    adopt_identity(sim, id);
+    id
+}
+
+/// Records that this OS thread is `id` in `sim` (a thread made by `Sim::spawn`).
+pub(crate) fn adopt_identity(sim: &Sim, id: ThreadId) {
+    IDENTITIES.with(|v| {
+        v.borrow_mut().push(Identity {
+            sim: sim.clone(),
+            id,
+        })
+    });
 }
 
 fn join(sim: &Sim) {

@@ -1,6 +1,6 @@
 //! A simulation: the shared handle to one world, how it is built, and how threads take part.
 
-mod block;
+pub(crate) mod block;
 mod builder;
 mod enter;
 
@@ -8,7 +8,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 pub use builder::{HostSpec, SimBuilder};
-pub(crate) use enter::current;
+pub(crate) use enter::{current, thread_id};
 pub use enter::{EnterGuard, Outside};
 
 use crate::diag::DiagnosticRecord;
@@ -154,6 +154,11 @@ impl Sim {
         self.lock().ledger.clone()
     }
 
+    /// Every choice made so far: (option taken, number of options), in order.
+    pub fn choices_made(&self) -> Vec<(usize, usize)> {
+        self.lock().chooser.made.clone()
+    }
+
     /// The diagnostics raised so far.
     pub fn diagnostics(&self) -> Vec<DiagnosticRecord> {
         self.lock().diagnostics.clone()
@@ -179,14 +184,20 @@ impl Sim {
         T: Send + 'static,
     {
         let sim = self.clone();
-        // Count the new thread before it starts, so that time cannot move in between.
-        sim.with(|w| w.sched.participants += 1);
+        // Count the new thread, and give it its id, before it starts: time cannot move in
+        // between, and ids follow the order of spawn calls, not of OS scheduling.
+        let id = sim.with(|w| {
+            w.sched.participants += 1;
+            w.new_thread()
+        });
         let inner = std::thread::spawn(move || {
+            enter::adopt_identity(&sim, id);
             let _guard = EnterGuard::adopt(sim, host);
             f()
         });
         JoinHandle {
             sim: self.clone(),
+            id,
             inner,
         }
     }
@@ -195,10 +206,16 @@ impl Sim {
 /// A thread spawned with [`Sim::spawn`].
 pub struct JoinHandle<T> {
     sim: Sim,
+    id: crate::sched::thread::ThreadId,
     inner: std::thread::JoinHandle<T>,
 }
 
 impl<T> JoinHandle<T> {
+    /// The thread's simulated id (what GetCurrentThreadId returns in it; OpenThread takes it).
+    pub fn thread_id(&self) -> crate::sched::thread::ThreadId {
+        self.id
+    }
+
     /// Waits for the thread. While waiting, the calling thread does not count as a
     /// participant of the simulation.
     pub fn join(self) -> std::thread::Result<T> {

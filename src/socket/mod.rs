@@ -4,7 +4,7 @@
 pub(crate) mod options;
 pub(crate) mod queue;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 
 use crate::net::packet::Transport;
@@ -76,6 +76,14 @@ pub(crate) struct Socket {
     /// Multicast groups joined, with the interface index (0: the default interface).
     pub groups: BTreeSet<(IpAddr, u32)>,
     pub queue: RecvQueue,
+    /// Pending overlapped receives, in posting order (request ids).
+    pub pending: VecDeque<u64>,
+    /// The completion port and key (CreateIoCompletionPort).
+    pub port: Option<(u64, usize)>,
+    /// FILE_SKIP_COMPLETION_PORT_ON_SUCCESS.
+    pub skip_port_on_success: bool,
+    /// FILE_SKIP_SET_EVENT_ON_HANDLE (no effect on an explicit hEvent).
+    pub skip_set_event: bool,
 }
 
 impl Socket {
@@ -104,6 +112,10 @@ impl Socket {
             opts: SockOpts::new(rcvbuf),
             groups: BTreeSet::new(),
             queue: RecvQueue::default(),
+            pending: VecDeque::new(),
+            port: None,
+            skip_port_on_success: false,
+            skip_set_event: false,
         }
     }
 

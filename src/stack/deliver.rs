@@ -79,7 +79,7 @@ impl World {
             Transport::Raw(_) => 0,
             _ => p.dst.port(),
         };
-        let bindings = self.ports.bindings(host, p.transport, port);
+        let bindings = self.bindings.bindings(host, p.transport, port);
         let mut filtered = false;
         let mut candidates: Vec<(&Binding, u32)> = Vec::new();
         for b in bindings {
@@ -194,12 +194,6 @@ impl World {
             }
             _ => p.payload.clone(),
         };
-        // SO_RCVBUF bounds the bytes a socket holds; a datagram that does not fit is dropped.
-        if sock.queue.bytes() + payload.len() > sock.opts.rcvbuf as usize {
-            self.drop_datagram(id, host, DropReason::ReceiveBufferFull);
-            return;
-        }
-        let handle = sock.handle;
         let arrived = Arrived {
             id,
             payload: Bytes::clone(&payload),
@@ -210,6 +204,19 @@ impl World {
             tos: p.tos,
             cast: p.cast,
         };
+        // A pending overlapped receive takes it directly, whatever SO_RCVBUF says.
+        if self.deliver_to_pending(key, &arrived) {
+            return;
+        }
+        let Some(sock) = self.sock_by_key(key) else {
+            return;
+        };
+        // SO_RCVBUF bounds the bytes a socket holds; a datagram that does not fit is dropped.
+        if sock.queue.bytes() + payload.len() > sock.opts.rcvbuf as usize {
+            self.drop_datagram(id, host, DropReason::ReceiveBufferFull);
+            return;
+        }
+        let handle = sock.handle;
         let sock = self.sock_by_key_mut(key).expect("checked above");
         sock.queue.push(Entry::Datagram(arrived));
         self.ledger.queued += 1;
@@ -240,7 +247,7 @@ impl World {
                 IcmpKind::PortUnreachable => connreset,
                 IcmpKind::TtlExpired => netreset,
             };
-        if report {
+        if report && !self.fail_first_pending(e.to_sock, kind) {
             let sock = self.sock_by_key_mut(e.to_sock).expect("checked above");
             sock.queue.push(Entry::Error {
                 kind,

@@ -1,7 +1,8 @@
 //! Creating and closing sockets, and WSAStartup / WSACleanup.
 
-use super::{World, HANDLE_BASE};
+use super::World;
 use crate::error::{Errno, Result};
+use crate::io::handles::Object;
 use crate::ledger::DropReason;
 use crate::net::ports::SockKey;
 use crate::net::topology::HostId;
@@ -105,8 +106,9 @@ impl World {
         let generation = self.next_generation();
         let entry = self.sockets.vacant_entry();
         let slot = entry.key();
-        let handle = HANDLE_BASE + 4 * slot;
         let key = SockKey { slot, generation };
+        let handle = self.handles.insert(Object::Socket(key));
+        let entry = self.sockets.vacant_entry();
         entry.insert(Socket::new(
             handle,
             key,
@@ -133,9 +135,11 @@ impl World {
     /// wakes threads blocked on the socket (they fail with WSAEINTR).
     pub fn close(&mut self, handle: usize) -> Result<()> {
         let key = self.key_of(handle)?;
+        self.abort_pending(key, self.cfg.close_status.status());
+        self.handles.remove(handle);
         let mut sock = self.sockets.remove(key.slot);
         if let Some((transport, port)) = sock.bound_port {
-            self.ports.remove(sock.host, transport, port, key);
+            self.bindings.remove(sock.host, transport, port, key);
         }
         let dropped = sock.queue.drain_datagrams();
         self.ledger.queued -= dropped.len() as u64;

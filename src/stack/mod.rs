@@ -14,26 +14,31 @@ use std::time::Duration;
 
 use slab::Slab;
 
+use std::collections::BTreeMap as Map;
+
 use crate::diag::{Diagnostic, DiagnosticRecord};
 use crate::error::{Errno, Result};
+use crate::io::event::Event as SimEvent;
+use crate::io::handles::{Handles, Object};
+use crate::io::port::CompletionPort;
+use crate::io::request::Request;
+use crate::io::status::{CancelledError, CloseStatus};
 use crate::ledger::{DropReason, DropRecord, Ledger};
 use crate::net::fault::FaultRule;
 use crate::net::packet::DatagramId;
 use crate::net::ports::{PortTable, SockKey};
 use crate::net::topology::{Host, HostId};
 use crate::net::PathProps;
+use crate::sched::choice::{Choices, Chooser};
 use crate::sched::rng::Rng;
+use crate::sched::thread::{SimThread, ThreadId};
 use crate::sched::{Advance, Sched};
 use crate::socket::Socket;
 use crate::trace::{Event, Trace};
 
 pub(crate) use lifecycle::resolve as lifecycle_resolve;
-pub(crate) use recv::{NameReq, RecvArgs, RecvOk, RecvPoll};
+pub(crate) use recv::{recv_one, NameReq, RecvArgs, RecvOk, RecvPoll, MSG_PEEK};
 pub(crate) use send::{Dest, SendArgs};
-
-/// The first socket handle value. Handles are multiples of 4, as kernel handles are, and a
-/// closed socket's value is reused by the next socket.
-const HANDLE_BASE: usize = 0x100;
 
 /// Settings fixed when a simulation is built.
 #[derive(Clone, Debug)]
@@ -45,6 +50,14 @@ pub(crate) struct Config {
     pub default_rcvbuf: u32,
     pub lan_latency: Duration,
     pub paths: BTreeMap<(HostId, HostId), PathProps>,
+    /// How choices Windows leaves open are made.
+    pub choices: Choices,
+    /// The Winsock error of a cancelled request.
+    pub cancelled_error: CancelledError,
+    /// The status closesocket gives pending receives.
+    pub close_status: CloseStatus,
+    /// Overlapped requests one socket may have outstanding before WSAEWOULDBLOCK.
+    pub max_outstanding: usize,
 }
 
 /// The whole state of a simulation.
@@ -55,8 +68,16 @@ pub(crate) struct World {
     pub rng: Rng,
     pub hosts: Vec<Host>,
     pub faults: Vec<FaultRule>,
-    pub ports: PortTable,
+    pub bindings: PortTable,
     pub sockets: Slab<Socket>,
+    pub handles: Handles,
+    pub events: Map<u64, SimEvent>,
+    pub cports: Map<u64, CompletionPort>,
+    pub threads: Map<ThreadId, SimThread>,
+    pub requests: Map<u64, Request>,
+    pub chooser: Chooser,
+    next_object: u64,
+    next_thread: u32,
     next_generation: u64,
     next_datagram: u64,
     pub ledger: Ledger,
@@ -71,13 +92,21 @@ pub(crate) struct World {
 impl World {
     pub fn new(cfg: Config, seed: u64, hosts: Vec<Host>, faults: Vec<FaultRule>) -> Self {
         World {
+            chooser: Chooser::new(cfg.choices.clone(), seed),
+            handles: Handles::default(),
+            events: Map::new(),
+            cports: Map::new(),
+            threads: Map::new(),
+            requests: Map::new(),
+            next_object: 0,
+            next_thread: 0,
             trace: Trace::new(cfg.trace),
             cfg,
             sched: Sched::default(),
             rng: Rng::new(seed),
             hosts,
             faults,
-            ports: PortTable::default(),
+            bindings: PortTable::default(),
             sockets: Slab::new(),
             next_generation: 0,
             next_datagram: 0,
@@ -141,15 +170,24 @@ impl World {
 
     /// The socket behind a handle: WSAENOTSOCK for anything else.
     pub fn key_of(&self, handle: usize) -> Result<SockKey> {
-        let slot = handle
-            .checked_sub(HANDLE_BASE)
-            .filter(|d| d % 4 == 0)
-            .map(|d| d / 4)
-            .ok_or(Errno::NotSock)?;
-        match self.sockets.get(slot) {
-            Some(s) if s.handle == handle => Ok(s.key),
+        match self.handles.get(handle) {
+            Some(Object::Socket(key)) if self.sock_by_key(key).is_some() => Ok(key),
             _ => Err(Errno::NotSock),
         }
+    }
+
+    /// A fresh id for an event, port or request.
+    pub fn next_object_id(&mut self) -> u64 {
+        self.next_object += 1;
+        self.next_object
+    }
+
+    /// Registers a new simulated thread.
+    pub fn new_thread(&mut self) -> ThreadId {
+        self.next_thread += 1;
+        let t = ThreadId(self.next_thread);
+        self.threads.insert(t, SimThread::new());
+        t
     }
 
     pub fn sock(&self, handle: usize) -> Result<&Socket> {

@@ -122,11 +122,11 @@ impl World {
             Transport::Raw(_) => 0,
             _ if port == 0 => self.ephemeral_port(host, transport)?,
             _ => {
-                self.ports.check(host, transport, port, cover, sharing)?;
+                self.bindings.check(host, transport, port, cover, sharing)?;
                 port
             }
         };
-        self.ports
+        self.bindings
             .insert(host, transport, port, key, cover, sharing);
         let local = match shown {
             SocketAddr::V4(a) => SocketAddr::V4(SocketAddrV4::new(*a.ip(), port)),
@@ -156,7 +156,7 @@ impl World {
         for i in 0..span {
             let offset = (u32::from(start - EPHEMERAL_FIRST) + i) % span;
             let port = EPHEMERAL_FIRST + offset as u16;
-            if !self.ports.in_use(host, transport, port) {
+            if !self.bindings.in_use(host, transport, port) {
                 let next = EPHEMERAL_FIRST + ((offset + 1) % span) as u16;
                 self.host_mut(host).next_ephemeral = next;
                 return Ok(port);

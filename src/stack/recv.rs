@@ -202,59 +202,70 @@ impl World {
             }
             Some(Entry::Datagram(d)) => d.clone(),
         };
-        let from = as_seen_by(sock.family, arrived.src);
         if let NameReq::Len(n) = args.name {
             if n < sock.family.sockaddr_len() {
                 // Nothing written, datagram kept (Wine test_UDP, Windows rows).
                 return RecvPoll::Ready(Err((Errno::Fault, Some(arrived.id))));
             }
         }
-        let len = arrived.payload.len();
-        let copied = len.min(args.cap);
-        let truncated = copied < len;
-        let (control, control_len, ctrunc) = match args.control {
-            Some(cap) => {
-                let all = control_messages(sock, &arrived);
-                let l = cmsg::layout(&all, cap);
-                (all[..l.fit].to_vec(), l.len, l.truncated)
-            }
-            None => (Vec::new(), 0, false),
+        let ok = recv_one(sock, &arrived, args);
+        let sock = match self.sock_mut(handle) {
+            Ok(s) => s,
+            Err(e) => return RecvPoll::Ready(Err((e, None))),
         };
-        let mut flags = 0;
-        if args.msg {
-            if truncated {
-                flags |= MSG_TRUNC;
-            }
-            if ctrunc {
-                flags |= MSG_CTRUNC;
-            }
-            flags |= match arrived.cast {
-                Cast::Broadcast => MSG_BCAST,
-                Cast::Multicast => MSG_MCAST,
-                Cast::Unicast => 0,
-            };
-        }
         if !peek {
             sock.queue.pop();
             self.ledger.queued -= 1;
             self.ledger.delivered += 1;
         }
-        RecvPoll::Ready(Ok(RecvOk {
-            datagram: arrived.id,
-            data: arrived.payload,
-            copied,
-            from,
-            control,
-            control_len,
-            flags,
-            error: (truncated || ctrunc).then_some(Errno::MsgSize),
-        }))
+        RecvPoll::Ready(Ok(ok))
     }
 
     /// FIONREAD: the payload bytes of every queued datagram (the current Winsock IOCTL page;
     /// see CONTRACT.md for the disagreement with the Winsock 1.1 text and with Wine).
     pub fn bytes_queued(&self, handle: usize) -> Result<usize> {
         Ok(self.sock(handle)?.queue.bytes())
+    }
+}
+
+/// What one receive with `args` gets from datagram `d` on `sock`: the bytes copied, the
+/// sender as the socket sees it, the control messages that fit and the output flags, with
+/// WSAEMSGSIZE when data or control was cut. The datagram itself is not taken here.
+pub(crate) fn recv_one(sock: &Socket, d: &Arrived, args: &RecvArgs) -> RecvOk {
+    let len = d.payload.len();
+    let copied = len.min(args.cap);
+    let truncated = copied < len;
+    let (control, control_len, ctrunc) = match args.control {
+        Some(cap) => {
+            let all = control_messages(sock, d);
+            let l = cmsg::layout(&all, cap);
+            (all[..l.fit].to_vec(), l.len, l.truncated)
+        }
+        None => (Vec::new(), 0, false),
+    };
+    let mut flags = 0;
+    if args.msg {
+        if truncated {
+            flags |= MSG_TRUNC;
+        }
+        if ctrunc {
+            flags |= MSG_CTRUNC;
+        }
+        flags |= match d.cast {
+            Cast::Broadcast => MSG_BCAST,
+            Cast::Multicast => MSG_MCAST,
+            Cast::Unicast => 0,
+        };
+    }
+    RecvOk {
+        datagram: d.id,
+        data: d.payload.clone(),
+        copied,
+        from: as_seen_by(sock.family, d.src),
+        control,
+        control_len,
+        flags,
+        error: (truncated || ctrunc).then_some(Errno::MsgSize),
     }
 }
 

@@ -1,18 +1,20 @@
 //! What every face function does around its body: find the thread's simulation, check
 //! WSAStartup, catch panics, and set the thread's last-error slot.
 
+use std::any::Any;
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::diag::Diagnostic;
 use crate::error::{Errno, Result};
 use crate::net::topology::HostId;
-use crate::sim::{current, Sim};
+use crate::sched::thread::ThreadId;
+use crate::sim::{current, thread_id, Sim};
 use crate::stack::World;
 
 thread_local! {
-    /// The thread's last-error slot. WSAGetLastError reads it (on Windows it is the same slot
-    /// GetLastError reads; winsock-facts §1a).
+    /// The thread's last-error slot. WSAGetLastError and GetLastError read the same one, as
+    /// on Windows (winsock-facts §1a).
     static LAST_ERROR: Cell<i32> = const { Cell::new(0) };
 }
 
@@ -36,6 +38,11 @@ impl Cx {
         self.sim.with(f)
     }
 
+    /// The calling thread's simulated thread.
+    pub fn thread(&self) -> ThreadId {
+        thread_id(&self.sim)
+    }
+
     /// WSANOTINITIALISED before WSAStartup; WSAENETDOWN once a simulator bug was caught.
     pub fn init(&self) -> Result<()> {
         self.world(|w| {
@@ -55,13 +62,31 @@ impl Cx {
     }
 }
 
-/// Runs a face function's body. `Ok(v)` returns `v` and, as Windows 7 and later do after a
-/// successful call (Wine's tests check it throughout sock.c), sets the last error to 0.
-/// `Err(e)` stores `e` and returns `fail`. A panic is a simulator bug: it is recorded, the
-/// simulation is marked broken, and the call fails with WSAENETDOWN.
-pub(crate) fn call<T>(fail: T, body: impl FnOnce(&Cx) -> Result<T>) -> T {
+/// A panic inside a face function is a simulator bug: it is recorded, and the simulation is
+/// marked broken (every later call fails with WSAENETDOWN).
+fn internal_error(cx: &Cx, panic: Box<dyn Any + Send>) {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string());
+    cx.sim.with(|w| {
+        w.broken = true;
+        w.diagnose(Diagnostic::InternalError { message });
+    });
+    set_last_error(Errno::NetDown.code());
+}
+
+fn here() -> Cx {
     let (sim, host) = current();
-    let cx = Cx { sim, host };
+    Cx { sim, host }
+}
+
+/// Runs a Winsock function's body. `Ok(v)` returns `v` and, as Windows 7 and later do after a
+/// successful call (Wine's tests check it throughout sock.c), sets the last error to 0.
+/// `Err(e)` stores `e` and returns `fail`.
+pub(crate) fn call<T>(fail: T, body: impl FnOnce(&Cx) -> Result<T>) -> T {
+    let cx = here();
     match catch_unwind(AssertUnwindSafe(|| body(&cx))) {
         Ok(Ok(v)) => {
             set_last_error(0);
@@ -72,16 +97,25 @@ pub(crate) fn call<T>(fail: T, body: impl FnOnce(&Cx) -> Result<T>) -> T {
             fail
         }
         Err(panic) => {
-            let message = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".to_string());
-            cx.sim.with(|w| {
-                w.broken = true;
-                w.diagnose(Diagnostic::InternalError { message });
-            });
-            set_last_error(Errno::NetDown.code());
+            internal_error(&cx, panic);
+            fail
+        }
+    }
+}
+
+/// Runs a kernel32 function's body. Unlike Winsock's, these leave the last error alone on
+/// success (Wine test_completion_port: a successful GetQueuedCompletionStatus keeps
+/// 0xdeadbeef) and set a Win32 error code on failure.
+pub(crate) fn call_win32<T>(fail: T, body: impl FnOnce(&Cx) -> core::result::Result<T, u32>) -> T {
+    let cx = here();
+    match catch_unwind(AssertUnwindSafe(|| body(&cx))) {
+        Ok(Ok(v)) => v,
+        Ok(Err(e)) => {
+            set_last_error(e as i32);
+            fail
+        }
+        Err(panic) => {
+            internal_error(&cx, panic);
             fail
         }
     }

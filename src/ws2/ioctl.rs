@@ -11,7 +11,9 @@ use windows_sys::Win32::System::IO::OVERLAPPED;
 
 use super::face::{self, Cx};
 use super::mem::{bad, read, write};
+use super::overlapped::{complete_in_overlapped, is_overlapped, notify_for};
 use crate::error::{Errno, Result};
+use crate::io::status::NtStatus;
 
 /// Controls a socket's I/O mode (FIONBIO) or reads its state (FIONREAD, SIOCATMARK).
 ///
@@ -92,10 +94,14 @@ pub unsafe extern "system" fn WSAIoctl(
         if bad(lpcbbytesreturned) {
             return Err(Errno::Fault);
         }
-        if !lpoverlapped.is_null() || lpcompletionroutine.is_some() {
-            // Overlapped ioctls arrive with the overlapped issue (README).
-            return Err(Errno::OpNotSupp);
-        }
+        let notify = if is_overlapped(cx, s, lpoverlapped, lpcompletionroutine)? {
+            // SAFETY: checked non-NULL by is_overlapped (caller contract).
+            let n = unsafe { notify_for(cx, lpoverlapped, lpcompletionroutine) };
+            cx.world(|w| w.check_routine_allowed(s, &n))?;
+            Some(n)
+        } else {
+            None
+        };
         let input = |need: u32| -> Result<*const u8> {
             if bad(lpvinbuffer) || cbinbuffer < need {
                 Err(Errno::Fault)
@@ -173,10 +179,26 @@ pub unsafe extern "system" fn WSAIoctl(
                 returned(4);
             }
             _ => {
-                // Wine test_unsupported_ioctls: WSAEOPNOTSUPP, *size set to 0.
-                returned(0);
-                return Err(Errno::OpNotSupp);
+                // Wine test_unsupported_ioctls (Windows rows): without an OVERLAPPED,
+                // WSAEOPNOTSUPP with *size 0; with one, WSA_IO_PENDING, then a completion
+                // with STATUS_NOT_SUPPORTED (the routine gets WSAEOPNOTSUPP).
+                let Some(n) = notify else {
+                    returned(0);
+                    return Err(Errno::OpNotSupp);
+                };
+                // SAFETY: a valid OVERLAPPED (checked by is_overlapped; caller contract).
+                unsafe { complete_in_overlapped(lpoverlapped, NtStatus::NOT_SUPPORTED, 0) };
+                cx.world(|w| w.announce_now(s, &n, NtStatus::NOT_SUPPORTED, 0, false))?;
+                return Err(Errno::IoPending);
             }
+        }
+        if let Some(n) = notify {
+            // An ioctl that completes at once still announces it, with 0 bytes in the packet
+            // and the routine whatever *lpcbBytesReturned says (Wine test_get_extension_func,
+            // test_fionbio, test_address_list_query: Internal 0, InternalHigh 0).
+            // SAFETY: a valid OVERLAPPED (checked by is_overlapped; caller contract).
+            unsafe { complete_in_overlapped(lpoverlapped, NtStatus::SUCCESS, 0) };
+            cx.world(|w| w.announce_now(s, &n, NtStatus::SUCCESS, 0, true))?;
         }
         Ok(0)
     })

@@ -21,9 +21,10 @@
 //! contract requires of the caller; the simulator cannot probe memory the way the kernel can.
 
 mod convert;
-mod face;
+pub(crate) mod face;
 mod ioctl;
-mod mem;
+pub(crate) mod mem;
+mod overlapped;
 mod recv;
 mod send;
 mod socket;
@@ -45,6 +46,11 @@ pub use socket::{
 pub use sockopt::{getsockopt, setsockopt};
 pub use startup::{WSACleanup, WSAGetLastError, WSASetLastError, WSAStartup};
 
+pub(crate) use overlapped::result_of;
+pub use overlapped::{
+    WSACloseEvent, WSACreateEvent, WSAGetOverlappedResult, WSAResetEvent, WSASetEvent,
+    WSAWaitForMultipleEvents,
+};
 pub(crate) use recv::WSARecvMsg;
 
 include!("unsupported.rs");

@@ -9,48 +9,91 @@ use windows_sys::Win32::System::IO::OVERLAPPED;
 
 use super::face::{self, Cx};
 use super::mem::{bad, read, scatter, write, write_bytes, write_sockaddr, wsabufs};
+use super::overlapped::{
+    complete_in_overlapped, is_overlapped, notify_for, warn_byte_count, RecvTarget,
+};
+use crate::diag::Diagnostic;
 use crate::error::{Errno, Result};
+use crate::io::request::{status_of, Posted};
+use crate::io::status::NtStatus;
+use crate::kernel32::run_apcs;
+use crate::sim::block::Wait;
 use crate::stack::{NameReq, RecvArgs, RecvOk};
 use crate::wire::cmsg;
 
-/// Overlapped receives arrive with their own issue: until then an overlapped call on an
-/// overlapped socket fails with WSAEOPNOTSUPP (README, "Not supported"). On a socket created
-/// without WSA_FLAG_OVERLAPPED, Windows ignores the OVERLAPPED and blocks (Wine
-/// test_nonblocking_async_recv), and so does the simulator.
-fn overlapped_call(
-    cx: &Cx,
-    s: SOCKET,
-    ov: *mut OVERLAPPED,
-    routine: LPWSAOVERLAPPED_COMPLETION_ROUTINE,
-) -> Result<bool> {
-    if ov.is_null() && routine.is_none() {
-        return Ok(false);
+/// A synchronous receive: an alertable wait, as Winsock's blocking calls are (Wine
+/// test_WSARecv: an APC queued to a thread blocked in WSARecv runs, and the receive goes on
+/// waiting). APCs are not run when the call completes at once.
+fn sync_recv(cx: &Cx, s: SOCKET, args: &RecvArgs) -> Result<RecvOk> {
+    let begun = cx.sim.recv_begin(s, args)?;
+    let (key, _, nonblocking) = begun;
+    let tid = cx.thread();
+    if !nonblocking
+        && cx.world(|w| {
+            w.threads
+                .get(&tid)
+                .is_some_and(|t| t.apc_in_blocking_call > 0)
+        })
+    {
+        cx.world(|w| w.diagnose(Diagnostic::BlockingCallInApc { call: args.call }));
+        return Err(Errno::InProgress);
     }
-    let overlapped_socket = cx.world(|w| w.sock(s).map(|s| s.overlapped))?;
-    if overlapped_socket {
-        return Err(Errno::OpNotSupp);
+    cx.world(|w| w.check_concurrent_receive(s, key, Some(tid)));
+    loop {
+        match cx.sim.recv_round(s, args, begun, Some(tid)) {
+            Wait::Ready(Ok(ok)) => return Ok(ok),
+            Wait::Ready(Err(e)) => {
+                if e == Errno::WouldBlock {
+                    cx.sim.recv_failed(s, args.call, e);
+                }
+                return Err(e);
+            }
+            Wait::Apc => {
+                run_apcs(&cx.sim, tid, true);
+            }
+            Wait::TimedOut => return Err(cx.sim.recv_failed(s, args.call, Errno::TimedOut)),
+            Wait::Closed | Wait::Deadlock => {
+                return Err(cx.sim.recv_failed(s, args.call, Errno::Intr))
+            }
+        }
     }
-    Ok(!ov.is_null())
 }
 
-/// Records a synchronous completion in an OVERLAPPED the caller passed on a non-overlapped
-/// socket: Internal = the NTSTATUS, InternalHigh = the bytes.
+/// Posts an overlapped receive and turns the outcome into the call's return: 0 for a receive
+/// that completed at once; WSA_IO_PENDING for one that waits; WSAEMSGSIZE for a truncated
+/// datagram taken at once, or WSA_IO_PENDING when a completion routine will report it (Wine
+/// test_ip_pktinfo, Windows rows: the routine then gets WSAEMSGSIZE).
 ///
 /// # Safety
-/// `ov` must be NULL or valid for writes of an OVERLAPPED.
-unsafe fn note_in_overlapped(ov: *mut OVERLAPPED, status: u32, bytes: usize) {
-    if ov.is_null() || bad(ov) {
-        return;
-    }
-    // SAFETY: valid OVERLAPPED (caller contract); fields written one by one, unaligned.
-    unsafe {
-        write(core::ptr::addr_of_mut!((*ov).Internal), status as usize);
-        write(core::ptr::addr_of_mut!((*ov).InternalHigh), bytes);
+/// `count` must be NULL or valid for writes; `target` holds the caller's valid pointers.
+unsafe fn post(
+    cx: &Cx,
+    s: SOCKET,
+    args: RecvArgs,
+    target: RecvTarget,
+    routine: LPWSAOVERLAPPED_COMPLETION_ROUTINE,
+    count: *mut u32,
+) -> Result<u32> {
+    warn_byte_count(cx, args.call, count);
+    // SAFETY: the OVERLAPPED was checked non-NULL by is_overlapped (caller contract).
+    let notify = unsafe { notify_for(cx, target.overlapped, routine) };
+    match cx.world(|w| w.post_recv(s, args, notify, Box::new(target)))? {
+        Posted::Pending => Err(Errno::IoPending),
+        Posted::Done { status, ok } => {
+            if !bad(count) {
+                // SAFETY: non-NULL, valid (caller contract).
+                unsafe { write(count, ok.copied as u32) };
+            }
+            if status == NtStatus::SUCCESS {
+                Ok(ok.flags)
+            } else if routine.is_some() {
+                Err(Errno::IoPending)
+            } else {
+                Err(Errno::MsgSize)
+            }
+        }
     }
 }
-
-const STATUS_SUCCESS: u32 = 0;
-const STATUS_BUFFER_OVERFLOW: u32 = 0x8000_0005;
 
 /// Receives from a socket.
 ///
@@ -76,7 +119,7 @@ pub unsafe extern "system" fn recv(
             control: None,
             msg: false,
         };
-        let ok = cx.sim.recv(s, &args)?;
+        let ok = sync_recv(cx, s, &args)?;
         // SAFETY: `buf` is valid for `len >= copied` bytes (caller contract).
         unsafe { write_bytes(buf, &ok.data[..ok.copied]) };
         finish(&ok).map(|()| ok.copied as i32)
@@ -111,7 +154,7 @@ pub unsafe extern "system" fn recvfrom(
             control: None,
             msg: false,
         };
-        let ok = cx.sim.recv(s, &args)?;
+        let ok = sync_recv(cx, s, &args)?;
         // SAFETY: `buf` holds `len >= copied` bytes; `from` was checked by `name_request`
         // and its size by the receive (WSAEFAULT, datagram kept, when too small).
         unsafe {
@@ -233,7 +276,7 @@ unsafe fn wsarecv_common(
     (from, fromlen): (*mut SOCKADDR, *mut i32),
     (ov, routine): (*mut OVERLAPPED, LPWSAOVERLAPPED_COMPLETION_ROUTINE),
 ) -> Result<i32> {
-    let with_ov = overlapped_call(cx, s, ov, routine)?;
+    let with_ov = is_overlapped(cx, s, ov, routine)?;
     // No buffers at all is WSAEINVAL (Wine test_empty_recv, Windows rows).
     if bufs.is_null() || count == 0 {
         return Err(Errno::Inval);
@@ -260,7 +303,21 @@ unsafe fn wsarecv_common(
         control: None,
         msg: false,
     };
-    let ok = cx.sim.recv(s, &args)?;
+    if with_ov {
+        let target = RecvTarget {
+            bufs,
+            from: (name != NameReq::None).then_some((from, fromlen)),
+            msg: None,
+            overlapped: ov,
+        };
+        // SAFETY: forwarded caller contract; on a delayed completion *lpFlags is not updated
+        // (WSARecv page), on an immediate one it is.
+        let out_flags = unsafe { post(cx, s, args, target, routine, nbytes) }?;
+        // SAFETY: checked non-NULL (caller contract).
+        unsafe { write(flags, out_flags) };
+        return Ok(0);
+    }
+    let ok = sync_recv(cx, s, &args)?;
     // SAFETY: buffers checked by `wsabufs`, name buffer by `name_request` and the receive,
     // counters by the checks above (caller contract).
     unsafe {
@@ -272,14 +329,21 @@ unsafe fn wsarecv_common(
             write(nbytes, ok.copied as u32);
         }
         write(flags, ok.flags);
-        let status = if ok.error.is_some() {
-            STATUS_BUFFER_OVERFLOW
-        } else {
-            STATUS_SUCCESS
-        };
-        note_in_overlapped(ov, status, ok.copied);
+        note_sync_completion(ov, &ok);
     }
     finish(&ok).map(|()| 0)
+}
+
+/// On a socket made without WSA_FLAG_OVERLAPPED, an OVERLAPPED given to a receive is filled
+/// in as the call completes synchronously (Wine test_nonblocking_async_recv).
+///
+/// # Safety
+/// `ov` must be NULL or a valid OVERLAPPED.
+unsafe fn note_sync_completion(ov: *mut OVERLAPPED, ok: &RecvOk) {
+    if !bad(ov) {
+        // SAFETY: a valid OVERLAPPED (caller contract).
+        unsafe { complete_in_overlapped(ov, status_of(ok), ok.copied) };
+    }
 }
 
 /// WSARecvMsg, as the pointer WSAIoctl(SIO_GET_EXTENSION_FUNCTION_POINTER, WSAID_WSARECVMSG)
@@ -301,7 +365,7 @@ pub(crate) unsafe extern "system" fn WSARecvMsg(
         if bad(lpmsg) {
             return Err(Errno::Fault);
         }
-        let with_ov = overlapped_call(cx, s, lpoverlapped, lpcompletionroutine)?;
+        let with_ov = is_overlapped(cx, s, lpoverlapped, lpcompletionroutine)?;
         // "This parameter can be NULL only if the lpOverlapped parameter is not NULL."
         if !with_ov && bad(lpdwnumberofbytesrecvd) {
             return Err(Errno::Fault);
@@ -337,7 +401,28 @@ pub(crate) unsafe extern "system" fn WSARecvMsg(
             control: Some(msg.Control.len as usize),
             msg: true,
         };
-        let ok = cx.sim.recv(s, &args)?;
+        if with_ov {
+            // The WSAMSG must stay valid until completion; its fields are written then.
+            let target = RecvTarget {
+                bufs,
+                from: None,
+                msg: Some(lpmsg),
+                overlapped: lpoverlapped,
+            };
+            // SAFETY: forwarded caller contract.
+            unsafe {
+                post(
+                    cx,
+                    s,
+                    args,
+                    target,
+                    lpcompletionroutine,
+                    lpdwnumberofbytesrecvd,
+                )
+            }?;
+            return Ok(0);
+        }
+        let ok = sync_recv(cx, s, &args)?;
         // SAFETY: every pointer written was checked above against NULL and its size against
         // what is written (caller contract for validity).
         unsafe {
@@ -361,12 +446,7 @@ pub(crate) unsafe extern "system" fn WSARecvMsg(
             if !bad(lpdwnumberofbytesrecvd) {
                 write(lpdwnumberofbytesrecvd, ok.copied as u32);
             }
-            let status = if ok.error.is_some() {
-                STATUS_BUFFER_OVERFLOW
-            } else {
-                STATUS_SUCCESS
-            };
-            note_in_overlapped(lpoverlapped, status, ok.copied);
+            note_sync_completion(lpoverlapped, &ok);
         }
         finish(&ok).map(|()| 0)
     })

@@ -11,25 +11,60 @@ use windows_sys::Win32::System::IO::OVERLAPPED;
 
 use super::face::{self, Cx};
 use super::mem::{bad, bytes, gather, read, read_sockaddr, write, wsabufs};
+use super::overlapped::{complete_in_overlapped, is_overlapped, notify_for, warn_byte_count};
 use crate::error::{Errno, Result};
+use crate::io::request::Notify;
+use crate::io::status::NtStatus;
 use crate::stack::{Dest, SendArgs};
 use crate::wire::cmsg;
 
-/// Overlapped sends on overlapped sockets arrive with the overlapped issue; until then they
-/// fail with WSAEOPNOTSUPP (README). A non-overlapped socket ignores the OVERLAPPED.
-fn check_overlapped(
+/// An overlapped send on a socket made with WSA_FLAG_OVERLAPPED: checks the announcement it
+/// asks for. A send of a datagram never waits, so it completes at once.
+///
+/// # Safety
+/// `ov` must be NULL or a valid OVERLAPPED.
+unsafe fn overlapped_send(
     cx: &Cx,
     s: SOCKET,
+    call: &'static str,
     ov: *mut OVERLAPPED,
     routine: LPWSAOVERLAPPED_COMPLETION_ROUTINE,
-) -> Result<bool> {
-    if ov.is_null() && routine.is_none() {
-        return Ok(false);
+    count: *mut u32,
+) -> Result<Option<Notify>> {
+    if !is_overlapped(cx, s, ov, routine)? {
+        return Ok(None);
     }
-    if cx.world(|w| w.sock(s).map(|s| s.overlapped))? {
-        return Err(Errno::OpNotSupp);
+    warn_byte_count(cx, call, count);
+    // SAFETY: checked non-NULL by is_overlapped (caller contract).
+    let notify = unsafe { notify_for(cx, ov, routine) };
+    cx.world(|w| w.check_routine_allowed(s, &notify))?;
+    Ok(Some(notify))
+}
+
+/// The end of every send: the byte count, and for an overlapped send its OVERLAPPED and the
+/// announcement (event, routine, port packet) of an I/O that completed at once.
+///
+/// # Safety
+/// `count` must be NULL or valid for writes; `notify.overlapped` a valid OVERLAPPED.
+unsafe fn finish_send(
+    cx: &Cx,
+    s: SOCKET,
+    notify: Option<&Notify>,
+    count: *mut u32,
+    n: usize,
+) -> Result<i32> {
+    if !bad(count) {
+        // SAFETY: non-NULL, valid (caller contract).
+        unsafe { write(count, n as u32) };
     }
-    Ok(!ov.is_null())
+    if let Some(notify) = notify {
+        // SAFETY: a valid OVERLAPPED (caller contract).
+        unsafe {
+            complete_in_overlapped(notify.overlapped as *mut OVERLAPPED, NtStatus::SUCCESS, n)
+        };
+        cx.world(|w| w.announce_now(s, notify, NtStatus::SUCCESS, n as u32, true))?;
+    }
+    Ok(0)
 }
 
 /// # Safety
@@ -113,8 +148,18 @@ pub unsafe extern "system" fn WSASend(
 ) -> i32 {
     face::call(SOCKET_ERROR, |cx| {
         cx.socket(s)?;
-        let with_ov = check_overlapped(cx, s, lpoverlapped, lpcompletionroutine)?;
-        if !with_ov && bad(lpnumberofbytessent) {
+        // SAFETY: forwarded caller contract.
+        let ov = unsafe {
+            overlapped_send(
+                cx,
+                s,
+                "WSASend",
+                lpoverlapped,
+                lpcompletionroutine,
+                lpnumberofbytessent,
+            )
+        }?;
+        if ov.is_none() && bad(lpnumberofbytessent) {
             return Err(Errno::Fault);
         }
         // SAFETY: forwarded caller contract.
@@ -122,11 +167,8 @@ pub unsafe extern "system" fn WSASend(
         // SAFETY: buffers checked by `wsabufs` (caller contract for validity).
         let data = Bytes::from(unsafe { gather(&bufs, total) });
         let n = cx.world(|w| w.send(s, SendArgs::new(Dest::Connected, data, dwflags)))?;
-        if !bad(lpnumberofbytessent) {
-            // SAFETY: non-NULL, valid (caller contract).
-            unsafe { write(lpnumberofbytessent, n as u32) };
-        }
-        Ok(0)
+        // SAFETY: forwarded caller contract.
+        unsafe { finish_send(cx, s, ov.as_ref(), lpnumberofbytessent, n) }
     })
 }
 
@@ -148,9 +190,19 @@ pub unsafe extern "system" fn WSASendTo(
 ) -> i32 {
     face::call(SOCKET_ERROR, |cx| {
         cx.socket(s)?;
-        let with_ov = check_overlapped(cx, s, lpoverlapped, lpcompletionroutine)?;
+        // SAFETY: forwarded caller contract.
+        let ov = unsafe {
+            overlapped_send(
+                cx,
+                s,
+                "WSASendTo",
+                lpoverlapped,
+                lpcompletionroutine,
+                lpnumberofbytessent,
+            )
+        }?;
         // A NULL byte count without an OVERLAPPED is WSAEFAULT (Wine test_WSASendTo).
-        if !with_ov && bad(lpnumberofbytessent) {
+        if ov.is_none() && bad(lpnumberofbytessent) {
             return Err(Errno::Fault);
         }
         // SAFETY: forwarded caller contract.
@@ -160,11 +212,8 @@ pub unsafe extern "system" fn WSASendTo(
         // SAFETY: buffers checked by `wsabufs` (caller contract for validity).
         let data = Bytes::from(unsafe { gather(&bufs, total) });
         let n = cx.world(|w| w.send(s, SendArgs::new(Dest::To(dest), data, dwflags)))?;
-        if !bad(lpnumberofbytessent) {
-            // SAFETY: non-NULL, valid (caller contract).
-            unsafe { write(lpnumberofbytessent, n as u32) };
-        }
-        Ok(0)
+        // SAFETY: forwarded caller contract.
+        unsafe { finish_send(cx, s, ov.as_ref(), lpnumberofbytessent, n) }
     })
 }
 
@@ -194,8 +243,18 @@ pub unsafe extern "system" fn WSASendMsg(
         if bad(lpmsg) {
             return Err(Errno::Fault);
         }
-        let with_ov = check_overlapped(cx, s, lpoverlapped, lpcompletionroutine)?;
-        if !with_ov && bad(lpnumberofbytessent) {
+        // SAFETY: forwarded caller contract.
+        let ov = unsafe {
+            overlapped_send(
+                cx,
+                s,
+                "WSASendMsg",
+                lpoverlapped,
+                lpcompletionroutine,
+                lpnumberofbytessent,
+            )
+        }?;
+        if ov.is_none() && bad(lpnumberofbytessent) {
             // Windows binds the socket even though the call fails (Wine test_WSASendMsg,
             // a Windows row marked todo_wine).
             cx.world(|w| w.implicit_bind(s))?;
@@ -219,11 +278,8 @@ pub unsafe extern "system" fn WSASendMsg(
             apply_control(&mut args, control)?;
         }
         let n = cx.world(|w| w.send(s, args))?;
-        if !bad(lpnumberofbytessent) {
-            // SAFETY: non-NULL, valid (caller contract).
-            unsafe { write(lpnumberofbytessent, n as u32) };
-        }
-        Ok(0)
+        // SAFETY: forwarded caller contract.
+        unsafe { finish_send(cx, s, ov.as_ref(), lpnumberofbytessent, n) }
     })
 }
 

@@ -1070,17 +1070,6 @@ pub unsafe extern "system" fn WSACancelBlockingCall() -> i32 {
     face::unsupported("WSACancelBlockingCall", SOCKET_ERROR)
 }
 
-/// `ws2_32.dll!WSACloseEvent`: not simulated (WSAEOPNOTSUPP).
-#[allow(
-    non_snake_case,
-    unused_variables,
-    clippy::too_many_arguments,
-    clippy::missing_safety_doc
-)]
-pub unsafe extern "system" fn WSACloseEvent(hevent: WSAEVENT) -> windows_sys::core::BOOL {
-    face::unsupported("WSACloseEvent", 0)
-}
-
 /// `ws2_32.dll!WSAConnect`: not simulated (WSAEOPNOTSUPP).
 #[allow(
     non_snake_case,
@@ -1160,17 +1149,6 @@ pub unsafe extern "system" fn WSAConnectByNameW(
     reserved: *const windows_sys::Win32::System::IO::OVERLAPPED,
 ) -> windows_sys::core::BOOL {
     face::unsupported("WSAConnectByNameW", 0)
-}
-
-/// `ws2_32.dll!WSACreateEvent`: not simulated (WSAEOPNOTSUPP).
-#[allow(
-    non_snake_case,
-    unused_variables,
-    clippy::too_many_arguments,
-    clippy::missing_safety_doc
-)]
-pub unsafe extern "system" fn WSACreateEvent() -> WSAEVENT {
-    face::unsupported("WSACreateEvent", 0 /* WSA_INVALID_EVENT */)
 }
 
 /// `fwpuclnt.dll!WSADeleteSocketPeerTargetName`: not simulated (WSAEOPNOTSUPP).
@@ -1334,23 +1312,6 @@ pub unsafe extern "system" fn WSAEventSelect(
     lnetworkevents: i32,
 ) -> i32 {
     face::unsupported("WSAEventSelect", SOCKET_ERROR)
-}
-
-/// `ws2_32.dll!WSAGetOverlappedResult`: not simulated (WSAEOPNOTSUPP).
-#[allow(
-    non_snake_case,
-    unused_variables,
-    clippy::too_many_arguments,
-    clippy::missing_safety_doc
-)]
-pub unsafe extern "system" fn WSAGetOverlappedResult(
-    s: SOCKET,
-    lpoverlapped: *const windows_sys::Win32::System::IO::OVERLAPPED,
-    lpcbtransfer: *mut u32,
-    fwait: windows_sys::core::BOOL,
-    lpdwflags: *mut u32,
-) -> windows_sys::core::BOOL {
-    face::unsupported("WSAGetOverlappedResult", 0)
 }
 
 /// `ws2_32.dll!WSAGetQOSByName`: not simulated (WSAEOPNOTSUPP).
@@ -1743,17 +1704,6 @@ pub unsafe extern "system" fn WSARemoveServiceClass(
     face::unsupported("WSARemoveServiceClass", SOCKET_ERROR)
 }
 
-/// `ws2_32.dll!WSAResetEvent`: not simulated (WSAEOPNOTSUPP).
-#[allow(
-    non_snake_case,
-    unused_variables,
-    clippy::too_many_arguments,
-    clippy::missing_safety_doc
-)]
-pub unsafe extern "system" fn WSAResetEvent(hevent: WSAEVENT) -> windows_sys::core::BOOL {
-    face::unsupported("WSAResetEvent", 0)
-}
-
 /// `fwpuclnt.dll!WSARevertImpersonation`: not simulated (WSAEOPNOTSUPP).
 #[allow(
     non_snake_case,
@@ -1790,17 +1740,6 @@ pub unsafe extern "system" fn WSASetBlockingHook(
     lpblockfunc: windows_sys::Win32::Foundation::FARPROC,
 ) -> windows_sys::Win32::Foundation::FARPROC {
     face::unsupported("WSASetBlockingHook", None)
-}
-
-/// `ws2_32.dll!WSASetEvent`: not simulated (WSAEOPNOTSUPP).
-#[allow(
-    non_snake_case,
-    unused_variables,
-    clippy::too_many_arguments,
-    clippy::missing_safety_doc
-)]
-pub unsafe extern "system" fn WSASetEvent(hevent: WSAEVENT) -> windows_sys::core::BOOL {
-    face::unsupported("WSASetEvent", 0)
 }
 
 /// `ws2_32.dll!WSASetServiceA`: not simulated (WSAEOPNOTSUPP).
@@ -1923,26 +1862,6 @@ pub unsafe extern "system" fn WSAUnadvertiseProvider(
 )]
 pub unsafe extern "system" fn WSAUnhookBlockingHook() -> i32 {
     face::unsupported("WSAUnhookBlockingHook", SOCKET_ERROR)
-}
-
-/// `ws2_32.dll!WSAWaitForMultipleEvents`: not simulated (WSAEOPNOTSUPP).
-#[allow(
-    non_snake_case,
-    unused_variables,
-    clippy::too_many_arguments,
-    clippy::missing_safety_doc
-)]
-pub unsafe extern "system" fn WSAWaitForMultipleEvents(
-    cevents: u32,
-    lphevents: *const windows_sys::Win32::Foundation::HANDLE,
-    fwaitall: windows_sys::core::BOOL,
-    dwtimeout: u32,
-    falertable: windows_sys::core::BOOL,
-) -> windows_sys::Win32::Foundation::WAIT_EVENT {
-    face::unsupported(
-        "WSAWaitForMultipleEvents",
-        0xFFFF_FFFF, /* WSA_WAIT_FAILED */
-    )
 }
 
 /// `ws2_32.dll!WSCDeinstallProvider`: not simulated (WSAEOPNOTSUPP).

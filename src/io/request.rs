@@ -1,0 +1,457 @@
+//! Overlapped requests: posting, completing, announcing, cancelling.
+//!
+//! Sources (details and tests in CONTRACT.md, section D):
+//! - posted receives take datagrams in posting order (WSARecvMsg page; Wine
+//!   test_simultaneous_async_recv; wine8-observations);
+//! - while pending, OVERLAPPED.Internal is STATUS_PENDING and InternalHigh untouched (Wine
+//!   test_nonblocking_async_recv); at completion Internal is the NTSTATUS and InternalHigh the
+//!   bytes, also for STATUS_BUFFER_OVERFLOW (Wine test_ip_pktinfo, afd.c test_recv);
+//! - a completion is announced by a completion routine queued to the issuing thread, or else
+//!   by setting hEvent; and by a completion-port packet when the socket has a port, unless
+//!   hEvent's low bit is set, or the request succeeded at once and the socket skips port
+//!   notification on success (SetFileCompletionNotificationModes page; Wine
+//!   test_connect_completion_port, test_completion_port);
+//! - a request that fails at once announces nothing (Wine test_completion_port);
+//! - closesocket completes what is pending (afd.c test_recv: STATUS_CANCELLED for UDP), so
+//!   do CancelIo (the calling thread's requests) and CancelIoEx;
+//! - a thread's exit cancels its requests, except those on a socket with a completion port
+//!   and no event (afd.c test_async_thread_termination; sock.c iocp_async_read_thread).
+
+use windows_sys::Win32::Networking::WinSock::LPWSAOVERLAPPED_COMPLETION_ROUTINE;
+
+use super::port::Packet;
+use super::status::NtStatus;
+use crate::diag::Diagnostic;
+use crate::error::{Errno, Result};
+use crate::net::packet::IcmpKind;
+use crate::net::ports::SockKey;
+use crate::sched::thread::{Apc, ThreadId};
+use crate::socket::{Arrived, Entry};
+use crate::stack::{recv_one, NameReq, RecvArgs, RecvOk, World, MSG_PEEK};
+use crate::trace::Event;
+
+/// Writes a request's results into the caller's memory. The face implements it; the core
+/// calls it with the world locked, once `pending` (if the request waits) and once `finish`.
+pub(crate) trait Sink: Send {
+    /// The request went pending: OVERLAPPED.Internal = STATUS_PENDING.
+    fn pending(&mut self);
+    /// The request completed: buffers, name and WSAMSG fields when `ok` is given, then the
+    /// OVERLAPPED's Internal and InternalHigh.
+    fn finish(&mut self, status: NtStatus, bytes: usize, ok: Option<&RecvOk>);
+}
+
+/// How a request announces its completion.
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct Notify {
+    /// The issuing thread (completion routines run there).
+    pub thread: Option<ThreadId>,
+    /// The OVERLAPPED's address: its identity for CancelIoEx, waits and port packets.
+    pub overlapped: usize,
+    /// hEvent with its low bit cleared, if any.
+    pub event: Option<usize>,
+    pub routine: LPWSAOVERLAPPED_COMPLETION_ROUTINE,
+    /// hEvent's low bit was clear: a port packet may be queued.
+    pub to_port: bool,
+}
+
+/// A pending overlapped receive.
+pub(crate) struct Request {
+    pub id: u64,
+    pub sock: SockKey,
+    pub handle: usize,
+    pub args: RecvArgs,
+    pub notify: Notify,
+    pub sink: Box<dyn Sink>,
+}
+
+impl core::fmt::Debug for Request {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Request")
+            .field("id", &self.id)
+            .field("handle", &self.handle)
+            .field("notify", &self.notify)
+            .finish()
+    }
+}
+
+/// What posting an overlapped receive did.
+#[derive(Debug)]
+pub(crate) enum Posted {
+    /// Completed at once (the sink has written the results).
+    Done { status: NtStatus, ok: RecvOk },
+    /// Pending (WSA_IO_PENDING).
+    Pending,
+}
+
+/// Which pending requests a cancellation takes.
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct CancelFilter {
+    /// Only those this thread issued (CancelIo).
+    pub thread: Option<ThreadId>,
+    /// Only this OVERLAPPED (CancelIoEx with one).
+    pub overlapped: Option<usize>,
+}
+
+impl World {
+    /// Posts an overlapped receive on `handle`.
+    pub fn post_recv(
+        &mut self,
+        handle: usize,
+        args: RecvArgs,
+        notify: Notify,
+        mut sink: Box<dyn Sink>,
+    ) -> Result<Posted> {
+        self.recv_start(handle, &args)?;
+        let sock = self.sock(handle)?;
+        let key = sock.key;
+        self.check_routine_allowed(handle, &notify)?;
+        if let NameReq::Len(n) = args.name {
+            if n < sock.family.sockaddr_len() {
+                return Err(Errno::Fault);
+            }
+        }
+        // "Overlapped sockets: There are too many outstanding overlapped I/O requests."
+        if sock.pending.len() >= self.cfg.max_outstanding {
+            return Err(Errno::WouldBlock);
+        }
+        if self
+            .requests
+            .values()
+            .any(|r| r.notify.overlapped == notify.overlapped)
+        {
+            self.diagnose(Diagnostic::OverlappedReused {
+                handle,
+                overlapped: notify.overlapped,
+            });
+        }
+        self.check_concurrent_receive(handle, key, notify.thread);
+        let sock = self.sock(handle)?;
+        if sock.pending.is_empty() {
+            match sock.queue.front() {
+                Some(&Entry::Error { kind, .. }) => {
+                    // Fails at once and announces nothing.
+                    self.sock_mut(handle)?.queue.pop();
+                    return Err(icmp_error(kind));
+                }
+                Some(Entry::Datagram(d)) => {
+                    let arrived = d.clone();
+                    let ok = recv_one(sock, &arrived, &args);
+                    if args.flags & MSG_PEEK == 0 {
+                        self.sock_mut(handle)?.queue.pop();
+                        self.ledger.queued -= 1;
+                        self.ledger.delivered += 1;
+                    }
+                    let status = status_of(&ok);
+                    sink.finish(status, ok.copied, Some(&ok));
+                    self.record(|| Event::Complete {
+                        handle,
+                        overlapped: notify.overlapped,
+                        status,
+                        bytes: ok.copied,
+                        datagram: Some(arrived.id),
+                    });
+                    self.announce(key, &notify, status, ok.copied as u32, true);
+                    return Ok(Posted::Done { status, ok });
+                }
+                None => {}
+            }
+        }
+        sink.pending();
+        let id = self.next_object_id();
+        self.sock_mut(handle)?.pending.push_back(id);
+        self.requests.insert(
+            id,
+            Request {
+                id,
+                sock: key,
+                handle,
+                args,
+                notify,
+                sink,
+            },
+        );
+        self.record(|| Event::Pending {
+            handle,
+            overlapped: notify.overlapped,
+        });
+        Ok(Posted::Pending)
+    }
+
+    /// Announces the completion of an overlapped send or ioctl, which never waits. A
+    /// completion routine is refused on a socket with a completion port, as for receives.
+    /// `immediate` is false for an ioctl that reports WSA_IO_PENDING and fails later.
+    pub fn announce_now(
+        &mut self,
+        handle: usize,
+        notify: &Notify,
+        status: NtStatus,
+        bytes: u32,
+        immediate: bool,
+    ) -> Result<()> {
+        let key = self.key_of(handle)?;
+        self.announce(key, notify, status, bytes, immediate);
+        Ok(())
+    }
+
+    /// WSAEINVAL for a completion routine on a socket with a completion port (Wine
+    /// test_WSARecv, Windows rows).
+    pub fn check_routine_allowed(&self, handle: usize, notify: &Notify) -> Result<()> {
+        if notify.routine.is_some() && self.sock(handle)?.port.is_some() {
+            return Err(Errno::Inval);
+        }
+        Ok(())
+    }
+
+    /// Completes pending request `id`.
+    fn complete(&mut self, id: u64, status: NtStatus, ok: Option<RecvOk>) {
+        let Some(mut req) = self.requests.remove(&id) else {
+            return;
+        };
+        if let Some(s) = self.sock_by_key_mut(req.sock) {
+            s.pending.retain(|r| *r != id);
+        }
+        let bytes = ok.as_ref().map_or(0, |o| o.copied);
+        req.sink.finish(status, bytes, ok.as_ref());
+        let datagram = ok.as_ref().map(|o| o.datagram);
+        self.record(|| Event::Complete {
+            handle: req.handle,
+            overlapped: req.notify.overlapped,
+            status,
+            bytes,
+            datagram,
+        });
+        self.announce(req.sock, &req.notify, status, bytes as u32, false);
+    }
+
+    /// Queues the completion routine, or sets the event; and queues the port packet.
+    fn announce(
+        &mut self,
+        sock: SockKey,
+        n: &Notify,
+        status: NtStatus,
+        bytes: u32,
+        immediate: bool,
+    ) {
+        if let Some(routine) = n.routine {
+            if let Some(t) = n
+                .thread
+                .and_then(|t| self.threads.get_mut(&t))
+                .filter(|t| t.alive)
+            {
+                t.apcs.push_back(Apc::Completion {
+                    routine: Some(routine),
+                    error: status.to_wsa(self.cfg.cancelled_error),
+                    // The routine's dwFlags is 0 for datagrams, even when WSAMSG.dwFlags says
+                    // MSG_CTRUNC (Wine test_ip_pktinfo, Windows rows).
+                    flags: 0,
+                    bytes,
+                    overlapped: n.overlapped,
+                    sock,
+                });
+            }
+        } else if let Some(ev) = n.event {
+            // With a completion routine, hEvent is the caller's to use (Wine test_WSARecv:
+            // the event is not signalled); otherwise it is set.
+            self.set_event(ev);
+        }
+        let (port, skip) = match self.sock_by_key(sock) {
+            Some(s) => (s.port, s.skip_port_on_success),
+            None => (None, false),
+        };
+        if let Some((port_id, key)) = port {
+            let skipped = immediate && status == NtStatus::SUCCESS && skip;
+            if n.to_port && !skipped {
+                self.post_packet(
+                    port_id,
+                    Packet {
+                        key,
+                        bytes,
+                        overlapped: n.overlapped,
+                        status,
+                    },
+                );
+            }
+        }
+        self.sched.wake_all();
+    }
+
+    /// A datagram arriving at a socket with pending receives completes them in posting order:
+    /// peeking requests see it and leave it for the next one. Returns whether it was
+    /// consumed.
+    pub(crate) fn deliver_to_pending(&mut self, key: SockKey, arrived: &Arrived) -> bool {
+        loop {
+            let Some(sock) = self.sock_by_key(key) else {
+                return false;
+            };
+            let Some(&id) = sock.pending.front() else {
+                return false;
+            };
+            let args = self.requests[&id].args;
+            let ok = recv_one(sock, arrived, &args);
+            let status = status_of(&ok);
+            self.complete(id, status, Some(ok));
+            if args.flags & MSG_PEEK == 0 {
+                self.ledger.delivered += 1;
+                return true;
+            }
+        }
+    }
+
+    /// An ICMP error reaching a socket with a pending receive completes the first one with
+    /// its status (STATUS_PORT_UNREACHABLE / STATUS_HOPLIMIT_EXCEEDED). Returns whether one
+    /// took it.
+    pub(crate) fn fail_first_pending(&mut self, key: SockKey, kind: IcmpKind) -> bool {
+        let Some(&id) = self.sock_by_key(key).and_then(|s| s.pending.front()) else {
+            return false;
+        };
+        let status = match kind {
+            IcmpKind::PortUnreachable => NtStatus::PORT_UNREACHABLE,
+            IcmpKind::TtlExpired => NtStatus::HOPLIMIT_EXCEEDED,
+        };
+        self.complete(id, status, None);
+        true
+    }
+
+    /// Completes every pending request of a socket with `status` (closesocket).
+    pub(crate) fn abort_pending(&mut self, key: SockKey, status: NtStatus) {
+        let ids: Vec<u64> = self
+            .sock_by_key(key)
+            .map(|s| s.pending.iter().copied().collect())
+            .unwrap_or_default();
+        for id in ids {
+            self.complete(id, status, None);
+        }
+    }
+
+    /// CancelIo / CancelIoEx: completes the matching requests with STATUS_CANCELLED and says
+    /// how many there were.
+    pub fn cancel_io(&mut self, handle: usize, filter: CancelFilter) -> Result<usize> {
+        let key = self.key_of(handle)?;
+        let ids: Vec<u64> = self
+            .sock_by_key(key)
+            .map(|s| s.pending.iter().copied().collect())
+            .unwrap_or_default();
+        let mut n = 0;
+        for id in ids {
+            let r = &self.requests[&id];
+            let thread_ok = filter.thread.is_none_or(|t| r.notify.thread == Some(t));
+            let ov_ok = filter.overlapped.is_none_or(|o| r.notify.overlapped == o);
+            if thread_ok && ov_ok {
+                self.complete(id, NtStatus::CANCELLED, None);
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    /// A simulated thread ended: its APCs are gone, and its requests are cancelled unless
+    /// they report to a completion port without an event.
+    pub fn thread_exit(&mut self, tid: ThreadId) {
+        if let Some(t) = self.threads.get_mut(&tid) {
+            t.alive = false;
+            t.apcs.clear();
+        }
+        let ids: Vec<u64> = self
+            .requests
+            .values()
+            .filter(|r| r.notify.thread == Some(tid))
+            .filter(|r| {
+                let on_port = self.sock_by_key(r.sock).is_some_and(|s| s.port.is_some());
+                !(on_port && r.notify.event.is_none())
+            })
+            .map(|r| r.id)
+            .collect();
+        for id in ids {
+            self.complete(id, NtStatus::CANCELLED, None);
+        }
+        self.sched.wake_all();
+    }
+
+    /// The pending request with this OVERLAPPED, if any.
+    pub fn pending_request(&self, overlapped: usize) -> Option<&Request> {
+        self.requests
+            .values()
+            .find(|r| r.notify.overlapped == overlapped)
+    }
+
+    /// The next APC thread `tid` may run now. Completion routines queued ahead of the next
+    /// user APC may run in any order (WSARecvMsg page: "The completion routines can be
+    /// called in any order"); which one goes first is a recorded choice.
+    pub fn take_apc(&mut self, tid: ThreadId) -> Option<Apc> {
+        let t = self.threads.get(&tid)?;
+        let first = t.apcs.iter().position(|a| t.runnable(a))?;
+        let candidates: Vec<usize> = if matches!(t.apcs[first], Apc::User { .. }) {
+            vec![first]
+        } else {
+            t.apcs
+                .iter()
+                .enumerate()
+                .skip(first)
+                .take_while(|(_, a)| matches!(a, Apc::Completion { .. }))
+                .filter(|(_, a)| t.runnable(a))
+                .map(|(i, _)| i)
+                .collect()
+        };
+        let pick = if candidates.len() > 1 {
+            let c = self.chooser.choose(candidates.len());
+            let of = candidates.len();
+            self.record(|| Event::Choice {
+                what: "completion routine order",
+                picked: c,
+                of,
+            });
+            c
+        } else {
+            0
+        };
+        let apc = self.threads.get_mut(&tid)?.apcs.remove(candidates[pick])?;
+        if let Apc::Completion { sock, .. } = apc {
+            self.threads.get_mut(&tid)?.running_routines.insert(sock);
+        }
+        Some(apc)
+    }
+
+    /// A completion routine of `sock` returned on thread `tid`.
+    pub fn routine_returned(&mut self, tid: ThreadId, sock: crate::net::ports::SockKey) {
+        if let Some(t) = self.threads.get_mut(&tid) {
+            t.running_routines.remove(&sock);
+        }
+    }
+
+    /// Contract checker: two threads receiving on one socket at once (WSARecvMsg page: "should
+    /// not be called on the same socket simultaneously from different threads").
+    pub(crate) fn check_concurrent_receive(
+        &mut self,
+        handle: usize,
+        key: SockKey,
+        me: Option<ThreadId>,
+    ) {
+        let other = self
+            .threads
+            .iter()
+            .find(|(t, th)| Some(**t) != me && th.receiving_on == Some(key))
+            .map(|(t, _)| *t);
+        if let (Some(other), Some(me)) = (other, me) {
+            self.diagnose(Diagnostic::ConcurrentReceive {
+                handle,
+                threads: (other.get(), me.get()),
+            });
+        }
+    }
+}
+
+/// The status of a delivered datagram: STATUS_BUFFER_OVERFLOW when data or control was cut.
+pub(crate) fn status_of(ok: &RecvOk) -> NtStatus {
+    if ok.error.is_some() {
+        NtStatus::BUFFER_OVERFLOW
+    } else {
+        NtStatus::SUCCESS
+    }
+}
+
+fn icmp_error(kind: IcmpKind) -> Errno {
+    match kind {
+        IcmpKind::PortUnreachable => Errno::ConnReset,
+        IcmpKind::TtlExpired => Errno::NetReset,
+    }
+}

@@ -1,0 +1,43 @@
+//! The kernel32 functions the overlapped receive path needs, with windows-sys's names and
+//! signatures (`Win32::Foundation`, `Win32::System::Threading`, `Win32::System::IO`,
+//! `Win32::Storage::FileSystem`): events and waits, APCs and alertable waits, completion
+//! ports, cancellation, the last-error slot. Waits are in virtual time.
+//!
+//! Like `ws2`, this is part of the raw ABI layer: it writes caller memory and calls the
+//! caller's completion routines and APC functions; every `unsafe` block says why it is sound.
+
+mod apc;
+mod error;
+mod event;
+mod io;
+mod iocp;
+
+pub use apc::{GetCurrentThread, GetCurrentThreadId, OpenThread, QueueUserAPC, Sleep, SleepEx};
+pub use error::{CloseHandle, GetLastError, SetLastError};
+pub use event::{
+    CreateEventW, ResetEvent, SetEvent, WaitForMultipleObjects, WaitForMultipleObjectsEx,
+    WaitForSingleObject, WaitForSingleObjectEx,
+};
+pub use io::{CancelIo, CancelIoEx, GetOverlappedResult, SetFileCompletionNotificationModes};
+pub use iocp::{
+    CreateIoCompletionPort, GetQueuedCompletionStatus, GetQueuedCompletionStatusEx,
+    PostQueuedCompletionStatus,
+};
+
+pub(crate) use apc::run_apcs;
+pub(crate) use event::{wait_events, EventWait};
+
+use crate::sched::time::Instant;
+use crate::ws2::face::Cx;
+
+/// INFINITE.
+pub(crate) const INFINITE: u32 = u32::MAX;
+
+/// The deadline of a wait of `ms` milliseconds from now.
+pub(crate) fn deadline(cx: &Cx, ms: u32) -> Instant {
+    if ms == INFINITE {
+        Instant::NEVER
+    } else {
+        cx.sim.now() + std::time::Duration::from_millis(u64::from(ms))
+    }
+}

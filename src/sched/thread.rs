@@ -1,0 +1,78 @@
+//! Simulated threads: every OS thread that takes part in a simulation is one, with an id, an
+//! APC queue, and the state the contract checker needs.
+
+use std::collections::{BTreeSet, VecDeque};
+
+use windows_sys::Win32::Foundation::PAPCFUNC;
+use windows_sys::Win32::Networking::WinSock::LPWSAOVERLAPPED_COMPLETION_ROUTINE;
+
+use crate::net::ports::SockKey;
+
+/// A simulated thread's id (what GetCurrentThreadId returns inside the simulation).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ThreadId(pub(crate) u32);
+
+impl ThreadId {
+    /// The numeric id.
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl core::fmt::Display for ThreadId {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "t{}", self.0)
+    }
+}
+
+/// An asynchronous procedure call waiting for its thread's next alertable wait.
+#[derive(Copy, Clone, Debug)]
+pub(crate) enum Apc {
+    /// A completion routine of an overlapped request.
+    Completion {
+        routine: LPWSAOVERLAPPED_COMPLETION_ROUTINE,
+        error: u32,
+        bytes: u32,
+        overlapped: usize,
+        flags: u32,
+        /// Routines of one socket never nest (WSARecvMsg page).
+        sock: SockKey,
+    },
+    /// QueueUserAPC.
+    User { func: PAPCFUNC, data: usize },
+}
+
+/// One simulated thread.
+#[derive(Debug, Default)]
+pub(crate) struct SimThread {
+    pub apcs: VecDeque<Apc>,
+    pub alive: bool,
+    /// Sockets whose completion routine this thread is running now.
+    pub running_routines: BTreeSet<SockKey>,
+    /// Depth of APCs run from inside a blocking Winsock call (contract checker).
+    pub apc_in_blocking_call: u32,
+    /// The socket this thread is blocked receiving on, if any (contract checker).
+    pub receiving_on: Option<SockKey>,
+}
+
+impl SimThread {
+    pub fn new() -> Self {
+        SimThread {
+            alive: true,
+            ..Default::default()
+        }
+    }
+
+    /// Whether an APC can run now: user APCs always; a completion routine unless a routine of
+    /// the same socket is already running on this thread.
+    pub fn runnable(&self, a: &Apc) -> bool {
+        match a {
+            Apc::User { .. } => true,
+            Apc::Completion { sock, .. } => !self.running_routines.contains(sock),
+        }
+    }
+
+    pub fn has_runnable_apc(&self) -> bool {
+        self.apcs.iter().any(|a| self.runnable(a))
+    }
+}

@@ -1,0 +1,350 @@
+//! Overlapped I/O in the Winsock face: the sink that writes a completed receive into the
+//! caller's memory, WSAGetOverlappedResult, and the WSA event functions.
+
+use std::ptr::addr_of_mut;
+
+use windows_sys::core::BOOL;
+use windows_sys::Win32::Foundation::HANDLE;
+use windows_sys::Win32::Networking::WinSock::{
+    LPWSAOVERLAPPED_COMPLETION_ROUTINE, SOCKADDR, SOCKET, WSABUF, WSAEVENT, WSAMSG,
+    WSA_INVALID_HANDLE, WSA_INVALID_PARAMETER, WSA_WAIT_FAILED, WSA_WAIT_IO_COMPLETION,
+    WSA_WAIT_TIMEOUT,
+};
+use windows_sys::Win32::System::IO::OVERLAPPED;
+
+use super::face::{self, Cx};
+use super::mem::{bad, read, scatter, write, write_sockaddr};
+use crate::diag::Diagnostic;
+use crate::error::{Errno, Result};
+use crate::io::request::{Notify, Sink};
+use crate::io::status::NtStatus;
+use crate::kernel32::{wait_events, EventWait};
+use crate::sim::block::{Wait, Waiting};
+use crate::stack::RecvOk;
+use crate::wire::cmsg;
+
+/// Where a pending receive's results go: the buffers and pointers the caller gave, captured
+/// when the request was posted (the WSABUF array itself may be gone by then: WSARecvMsg page,
+/// "it is the Winsock service provider's responsibility to capture this WSABUF structure").
+pub(crate) struct RecvTarget {
+    pub bufs: Vec<WSABUF>,
+    /// WSARecvFrom's lpFrom / lpFromlen, written at completion.
+    pub from: Option<(*mut SOCKADDR, *mut i32)>,
+    /// WSARecvMsg's message: name, namelen, Control.len and dwFlags are written at completion.
+    pub msg: Option<*mut WSAMSG>,
+    pub overlapped: *mut OVERLAPPED,
+}
+
+// SAFETY: the pointers are the caller's, who must keep them valid until the request
+// completes (the overlapped contract); the simulation only uses them from `finish` and
+// `pending`, called with the world locked, one thread at a time.
+unsafe impl Send for RecvTarget {}
+
+impl Sink for RecvTarget {
+    fn pending(&mut self) {
+        // SAFETY: a valid OVERLAPPED (checked non-NULL at post; caller contract).
+        unsafe {
+            write(
+                addr_of_mut!((*self.overlapped).Internal),
+                NtStatus::PENDING.0 as usize,
+            )
+        };
+    }
+
+    fn finish(&mut self, status: NtStatus, bytes: usize, ok: Option<&RecvOk>) {
+        // SAFETY: every pointer was checked non-NULL when the request was posted and stays
+        // valid until completion (caller contract); sizes were checked against what is written.
+        unsafe {
+            if let Some(ok) = ok {
+                scatter(&self.bufs, &ok.data[..ok.copied]);
+                if let Some((name, namelen)) = self.from {
+                    write_sockaddr(name, namelen, &ok.from);
+                }
+                if let Some(msg) = self.msg {
+                    let m = read(msg);
+                    if !m.name.is_null() {
+                        write_sockaddr(m.name, addr_of_mut!((*msg).namelen), &ok.from);
+                    }
+                    if !m.Control.buf.is_null() && ok.control_len > 0 {
+                        let out = core::slice::from_raw_parts_mut(m.Control.buf, ok.control_len);
+                        cmsg::encode(&ok.control, out);
+                    }
+                    write(addr_of_mut!((*msg).Control.len), ok.control_len as u32);
+                    write(addr_of_mut!((*msg).dwFlags), ok.flags);
+                }
+            }
+            write(addr_of_mut!((*self.overlapped).Internal), status.0 as usize);
+            write(addr_of_mut!((*self.overlapped).InternalHigh), bytes);
+        }
+    }
+}
+
+/// The announcement an overlapped call asks for: the completion routine, or hEvent (whose
+/// low bit, when set, keeps the completion off the socket's port: winsock-facts §4).
+///
+/// # Safety
+/// `ov` must be a valid, non-NULL OVERLAPPED.
+pub(crate) unsafe fn notify_for(
+    cx: &Cx,
+    ov: *mut OVERLAPPED,
+    routine: LPWSAOVERLAPPED_COMPLETION_ROUTINE,
+) -> Notify {
+    // SAFETY: a valid OVERLAPPED (caller contract).
+    let hevent = unsafe { read(addr_of_mut!((*ov).hEvent)) } as usize;
+    Notify {
+        thread: Some(cx.thread()),
+        overlapped: ov as usize,
+        event: (hevent & !1 != 0).then_some(hevent & !1),
+        routine,
+        to_port: hevent & 1 == 0,
+    }
+}
+
+/// Whether a call with these arguments is overlapped on this socket: an OVERLAPPED or a
+/// completion routine on a socket made with WSA_FLAG_OVERLAPPED. On a socket made without the
+/// flag, both are ignored and the call is synchronous (Wine test_nonblocking_async_recv). A
+/// completion routine needs an OVERLAPPED to report through (WSAEFAULT without one).
+pub(crate) fn is_overlapped(
+    cx: &Cx,
+    s: SOCKET,
+    ov: *mut OVERLAPPED,
+    routine: LPWSAOVERLAPPED_COMPLETION_ROUTINE,
+) -> Result<bool> {
+    if ov.is_null() && routine.is_none() {
+        return Ok(false);
+    }
+    if !cx.world(|w| w.sock(s).map(|s| s.overlapped))? {
+        return Ok(false);
+    }
+    if bad(ov) {
+        return Err(Errno::Fault);
+    }
+    Ok(true)
+}
+
+/// Records the contract checker's warning for a byte-count pointer on an overlapped call.
+pub(crate) fn warn_byte_count(cx: &Cx, call: &'static str, count: *mut u32) {
+    if !count.is_null() {
+        cx.world(|w| w.diagnose(Diagnostic::ByteCountWithOverlapped { call }));
+    }
+}
+
+/// Writes an immediate completion of an overlapped send or ioctl into its OVERLAPPED.
+///
+/// # Safety
+/// `ov` must be a valid OVERLAPPED.
+pub(crate) unsafe fn complete_in_overlapped(ov: *mut OVERLAPPED, status: NtStatus, bytes: usize) {
+    // SAFETY: a valid OVERLAPPED (caller contract).
+    unsafe {
+        write(addr_of_mut!((*ov).Internal), status.0 as usize);
+        write(addr_of_mut!((*ov).InternalHigh), bytes);
+    }
+}
+
+/// The status and byte count of the request behind `ov`, waiting for it if asked (a
+/// non-alertable wait). WSA_IO_INCOMPLETE if it is still pending and `wait` is false.
+///
+/// # Safety
+/// `ov` must be a valid, non-NULL OVERLAPPED.
+pub(crate) unsafe fn result_of(
+    cx: &Cx,
+    s: SOCKET,
+    ov: *const OVERLAPPED,
+    wait: bool,
+) -> Result<(NtStatus, usize)> {
+    // SAFETY: a valid OVERLAPPED (caller contract); Internal is read again after the wait,
+    // which happens after the completing thread wrote it under the world lock.
+    let internal = || unsafe { NtStatus(read(core::ptr::addr_of!((*ov).Internal)) as u32) };
+    if internal() == NtStatus::PENDING {
+        let pending = cx.world(|w| {
+            w.pending_request(ov as usize)
+                .map(|r| r.notify.routine.is_some())
+        });
+        if !wait || pending.is_none() {
+            return Err(Errno::IoIncomplete);
+        }
+        if pending == Some(true) {
+            cx.world(|w| w.diagnose(Diagnostic::WaitWithCompletionRoutine { handle: s }));
+        }
+        let what = Waiting {
+            call: "WSAGetOverlappedResult",
+            handle: s,
+            key: None,
+            alertable: None,
+        };
+        let done = cx.sim.wait(what, crate::sched::time::Instant::NEVER, |w| {
+            w.pending_request(ov as usize).is_none().then_some(())
+        });
+        if done != Wait::Ready(()) {
+            return Err(Errno::IoIncomplete);
+        }
+    }
+    // SAFETY: as above.
+    let bytes = unsafe { read(core::ptr::addr_of!((*ov).InternalHigh)) };
+    Ok((internal(), bytes))
+}
+
+/// The result of an overlapped operation. `*lpcbTransfer` is written even when the operation
+/// failed (the truncated byte count on WSAEMSGSIZE: Wine test_ip_pktinfo, Windows rows);
+/// `*lpdwFlags` only when it succeeded (same test: left untouched on failure).
+///
+/// # Safety
+/// The pointers must be valid as the Win32 contract requires.
+#[allow(non_snake_case)]
+pub unsafe extern "system" fn WSAGetOverlappedResult(
+    s: SOCKET,
+    lpoverlapped: *const OVERLAPPED,
+    lpcbtransfer: *mut u32,
+    fwait: BOOL,
+    lpdwflags: *mut u32,
+) -> BOOL {
+    face::call(0, |cx| {
+        cx.socket(s)?;
+        // NULL pointers crash on Vista and later; Windows 2003 reported WSAEFAULT, as here.
+        if bad(lpoverlapped) || bad(lpcbtransfer) || bad(lpdwflags) {
+            return Err(Errno::Fault);
+        }
+        // SAFETY: forwarded caller contract.
+        let (status, bytes) = unsafe { result_of(cx, s, lpoverlapped, fwait != 0) }?;
+        // SAFETY: checked non-NULL; valid (caller contract).
+        unsafe { write(lpcbtransfer, bytes as u32) };
+        if !status.is_success() {
+            let e = status.to_wsa(cx.world(|w| w.cfg.cancelled_error));
+            return Err(errno_of(e));
+        }
+        // Datagram flags come from the status (STATUS_RECEIVE_PARTIAL would be MSG_PARTIAL);
+        // a UDP receive has none.
+        // SAFETY: checked non-NULL; valid (caller contract).
+        unsafe { write(lpdwflags, 0) };
+        Ok(1)
+    })
+}
+
+/// An error code from the status tables as an [`Errno`] (all of them are WSA codes or
+/// WSA_OPERATION_ABORTED / WSA_IO_INCOMPLETE).
+fn errno_of(code: u32) -> Errno {
+    const KNOWN: [Errno; 12] = [
+        Errno::MsgSize,
+        Errno::OperationAborted,
+        Errno::Intr,
+        Errno::ConnReset,
+        Errno::NetReset,
+        Errno::ConnAborted,
+        Errno::OpNotSupp,
+        Errno::Inval,
+        Errno::IoIncomplete,
+        Errno::Fault,
+        Errno::TimedOut,
+        Errno::Shutdown,
+    ];
+    KNOWN
+        .into_iter()
+        .find(|e| e.code() as u32 == code)
+        .unwrap_or(Errno::Inval)
+}
+
+/// A manual-reset, non-signaled event.
+///
+/// # Safety
+/// Always safe; `unsafe` only to match windows-sys.
+#[allow(non_snake_case)]
+pub unsafe extern "system" fn WSACreateEvent() -> WSAEVENT {
+    face::call(0, |cx| {
+        cx.init()?;
+        Ok(cx.world(|w| w.create_event(true, false)) as WSAEVENT)
+    })
+}
+
+fn event_op(h: usize, op: impl FnOnce(&mut crate::stack::World, usize) -> bool) -> BOOL {
+    face::call(0, |cx| {
+        cx.init()?;
+        if cx.world(|w| op(w, h)) {
+            Ok(1)
+        } else {
+            Err(Errno::InvalidHandle)
+        }
+    })
+}
+
+/// Closes an event.
+///
+/// # Safety
+/// Always safe; `unsafe` only to match windows-sys.
+#[allow(non_snake_case)]
+pub unsafe extern "system" fn WSACloseEvent(hevent: WSAEVENT) -> BOOL {
+    event_op(hevent as usize, |w, h| match w.event_id(h) {
+        Some(id) => {
+            w.handles.remove(h);
+            w.events.remove(&id);
+            true
+        }
+        None => false,
+    })
+}
+
+/// Signals an event.
+///
+/// # Safety
+/// Always safe; `unsafe` only to match windows-sys.
+#[allow(non_snake_case)]
+pub unsafe extern "system" fn WSASetEvent(hevent: WSAEVENT) -> BOOL {
+    event_op(hevent as usize, |w, h| w.set_event(h))
+}
+
+/// Resets an event.
+///
+/// # Safety
+/// Always safe; `unsafe` only to match windows-sys.
+#[allow(non_snake_case)]
+pub unsafe extern "system" fn WSAResetEvent(hevent: WSAEVENT) -> BOOL {
+    event_op(hevent as usize, |w, h| w.reset_event(h))
+}
+
+/// Waits for one or all of up to 64 events, in virtual time. Returns WSA_WAIT_EVENT_0 + the
+/// lowest signaled index, WSA_WAIT_TIMEOUT, WSA_WAIT_IO_COMPLETION (alertable, after APCs
+/// ran), or WSA_WAIT_FAILED.
+///
+/// # Safety
+/// `lphevents` must be valid for `cevents` handles.
+#[allow(non_snake_case)]
+pub unsafe extern "system" fn WSAWaitForMultipleEvents(
+    cevents: u32,
+    lphevents: *const HANDLE,
+    fwaitall: BOOL,
+    dwtimeout: u32,
+    falertable: BOOL,
+) -> u32 {
+    face::call(WSA_WAIT_FAILED, |cx| {
+        cx.init()?;
+        if cevents == 0 || cevents > 64 || bad(lphevents) {
+            return Err(errno_of_win(WSA_INVALID_PARAMETER as u32));
+        }
+        // SAFETY: `lphevents` holds `cevents` handles (caller contract).
+        let handles: Vec<usize> = (0..cevents as usize)
+            .map(|i| unsafe { read(lphevents.add(i)) } as usize)
+            .collect();
+        match wait_events(
+            cx,
+            "WSAWaitForMultipleEvents",
+            &handles,
+            fwaitall != 0,
+            dwtimeout,
+            falertable != 0,
+        ) {
+            EventWait::Object(i) => Ok(i as u32),
+            EventWait::Timeout => Ok(WSA_WAIT_TIMEOUT),
+            EventWait::IoCompletion => Ok(WSA_WAIT_IO_COMPLETION as u32),
+            EventWait::Failed(e) => Err(errno_of_win(e)),
+        }
+    })
+}
+
+/// The Winsock face's error for a Win32 wait failure.
+fn errno_of_win(e: u32) -> Errno {
+    match e {
+        x if x == WSA_INVALID_HANDLE as u32 => Errno::InvalidHandle,
+        x if x == WSA_INVALID_PARAMETER as u32 => Errno::InvalidParameter,
+        // A wait that could never end (WouldBlockForever diagnostic recorded).
+        _ => Errno::Intr,
+    }
+}
