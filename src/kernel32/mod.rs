@@ -24,14 +24,25 @@ pub use iocp::{
     PostQueuedCompletionStatus,
 };
 
+// The types and constants that go with these functions, so that `use winsock_sim::kernel32::*`
+// is enough to call them.
+pub use windows_sys::Win32::Foundation::{
+    ERROR_ABANDONED_WAIT_0, ERROR_INVALID_HANDLE, ERROR_INVALID_PARAMETER, ERROR_IO_INCOMPLETE,
+    ERROR_IO_PENDING, ERROR_MORE_DATA, ERROR_NOT_FOUND, ERROR_OPERATION_ABORTED,
+    ERROR_PORT_UNREACHABLE, ERROR_POSSIBLE_DEADLOCK, HANDLE, INVALID_HANDLE_VALUE, PAPCFUNC,
+    WAIT_EVENT, WAIT_FAILED, WAIT_IO_COMPLETION, WAIT_OBJECT_0, WAIT_TIMEOUT,
+};
+pub use windows_sys::Win32::System::Threading::INFINITE;
+pub use windows_sys::Win32::System::WindowsProgramming::{
+    FILE_SKIP_COMPLETION_PORT_ON_SUCCESS, FILE_SKIP_SET_EVENT_ON_HANDLE,
+};
+pub use windows_sys::Win32::System::IO::{OVERLAPPED, OVERLAPPED_ENTRY};
+
 pub(crate) use apc::run_apcs;
 pub(crate) use event::{wait_events, EventWait};
 
 use crate::sched::time::Instant;
 use crate::ws2::face::Cx;
-
-/// INFINITE.
-pub(crate) const INFINITE: u32 = u32::MAX;
 
 /// The deadline of a wait of `ms` milliseconds from now.
 pub(crate) fn deadline(cx: &Cx, ms: u32) -> Instant {

@@ -7,7 +7,9 @@
 use std::cell::RefCell;
 use std::marker::PhantomData;
 
-use super::Sim;
+use std::sync::{Arc, Weak};
+
+use super::{Shared, Sim};
 use crate::net::topology::HostId;
 use crate::sched::thread::ThreadId;
 
@@ -19,9 +21,11 @@ thread_local! {
     static IDENTITIES: RefCell<Vec<Identity>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The thread's own default simulation; leaving it at thread exit keeps the participant
-/// count right for anyone else holding a handle to it.
-struct DefaultSim(Sim);
+/// The thread's own default simulation, and its simulated thread there. It ends with the
+/// thread: leaving keeps the participant count right for anyone holding a handle to it, and
+/// nothing is cancelled (a simulation that ends with its only thread has nobody left to
+/// observe a cancellation, and the memory of its pending requests is typically gone).
+struct DefaultSim(Sim, ThreadId);
 
 impl Drop for DefaultSim {
     fn drop(&mut self) {
@@ -29,22 +33,40 @@ impl Drop for DefaultSim {
     }
 }
 
+/// This OS thread as a simulated thread of a simulation it entered. When the OS thread ends,
+/// the simulated thread exits: its pending I/O is cancelled as a Windows thread's is, if the
+/// simulation still exists.
 struct Identity {
-    sim: Sim,
+    sim: Weak<Shared>,
     id: ThreadId,
 }
 
 impl Drop for Identity {
     fn drop(&mut self) {
-        let id = self.id;
-        self.sim.with(|w| w.thread_exit(id));
+        if let Some(shared) = self.sim.upgrade() {
+            let id = self.id;
+            Sim { shared }.with(|w| w.thread_exit(id));
+        }
     }
 }
 
 /// This OS thread's simulated thread in `sim`, created on first use.
 pub(crate) fn thread_id(sim: &Sim) -> ThreadId {
-    if let Some(id) = IDENTITIES.with(|v| v.borrow().iter().find(|i| i.sim.same(sim)).map(|i| i.id))
-    {
+    let default = DEFAULT.with(|d| d.borrow().as_ref().filter(|d| d.0.same(sim)).map(|d| d.1));
+    if let Some(id) = default {
+        return id;
+    }
+    let found = IDENTITIES.with(|v| {
+        v.borrow()
+            .iter()
+            .find(|i| {
+                i.sim
+                    .upgrade()
+                    .is_some_and(|s| Arc::ptr_eq(&s, &sim.shared))
+            })
+            .map(|i| i.id)
+    });
+    if let Some(id) = found {
         return id;
     }
     let id = sim.with(|w| w.new_thread());
@@ -56,7 +78,7 @@ pub(crate) fn thread_id(sim: &Sim) -> ThreadId {
 pub(crate) fn adopt_identity(sim: &Sim, id: ThreadId) {
     IDENTITIES.with(|v| {
         v.borrow_mut().push(Identity {
-            sim: sim.clone(),
+            sim: Arc::downgrade(&sim.shared),
             id,
         })
     });
@@ -85,7 +107,8 @@ pub(crate) fn current() -> (Sim, HostId) {
             .get_or_insert_with(|| {
                 let sim = Sim::new();
                 join(&sim);
-                DefaultSim(sim)
+                let id = sim.with(|w| w.new_thread());
+                DefaultSim(sim, id)
             })
             .0
             .clone();

@@ -371,3 +371,105 @@ pub fn ioctl(
     };
     (r, if r == 0 { 0 } else { last_error() })
 }
+
+pub use windows_sys::Win32::System::IO::OVERLAPPED;
+pub use winsock_sim::kernel32;
+
+/// Everything an overlapped WSARecvMsg needs, boxed so the addresses stay put while the
+/// request is pending (the caller must keep them valid until completion).
+pub struct OvMsg {
+    pub ov: Box<OVERLAPPED>,
+    pub data: Box<[u8]>,
+    pub wsabuf: Box<WSABUF>,
+    pub name: Box<SOCKADDR_STORAGE>,
+    pub control: Box<[u8]>,
+    pub msg: Box<WSAMSG>,
+}
+
+impl OvMsg {
+    /// A request with a `len`-byte buffer, a name buffer, a `control`-byte control buffer and
+    /// `event` as hEvent.
+    pub fn new(len: usize, control: usize, event: isize) -> Box<OvMsg> {
+        let mut m = Box::new(OvMsg {
+            ov: Box::new(unsafe { zeroed() }),
+            data: vec![FILL; len].into_boxed_slice(),
+            wsabuf: Box::new(WSABUF {
+                len: 0,
+                buf: std::ptr::null_mut(),
+            }),
+            name: Box::new(unsafe { zeroed() }),
+            control: vec![FILL; control].into_boxed_slice(),
+            msg: Box::new(unsafe { zeroed() }),
+        });
+        m.ov.hEvent = event as _;
+        m.wsabuf.len = len as u32;
+        m.wsabuf.buf = m.data.as_mut_ptr();
+        m.msg.name = &mut *m.name as *mut _ as *mut SOCKADDR;
+        m.msg.namelen = size_of::<SOCKADDR_STORAGE>() as i32;
+        m.msg.lpBuffers = &mut *m.wsabuf;
+        m.msg.dwBufferCount = 1;
+        m.msg.Control = WSABUF {
+            len: control as u32,
+            buf: if control > 0 {
+                m.control.as_mut_ptr()
+            } else {
+                std::ptr::null_mut()
+            },
+        };
+        m
+    }
+
+    /// Posts it with WSARecvMsg: (return value, last error).
+    pub fn post(&mut self, s: SOCKET, routine: LPWSAOVERLAPPED_COMPLETION_ROUTINE) -> (i32, i32) {
+        let f = recvmsg_fn(s);
+        unsafe { WSASetLastError(0x1234) };
+        let r = unsafe {
+            f(
+                s,
+                &mut *self.msg,
+                std::ptr::null_mut(),
+                &mut *self.ov,
+                routine,
+            )
+        };
+        (r, last_error())
+    }
+
+    pub fn ov_ptr(&mut self) -> *mut OVERLAPPED {
+        &mut *self.ov
+    }
+
+    /// (Internal, InternalHigh).
+    pub fn status(&self) -> (usize, usize) {
+        (self.ov.Internal, self.ov.InternalHigh)
+    }
+}
+
+/// STATUS_PENDING.
+pub const PENDING: usize = 0x103;
+
+/// WSAGetOverlappedResult: (result, last error, bytes, flags).
+pub fn overlapped_result(s: SOCKET, ov: *const OVERLAPPED, wait: bool) -> (i32, i32, u32, u32) {
+    let (mut bytes, mut flags) = (0xDEAD_BEEF_u32, 0xDEAD_BEEF_u32);
+    unsafe { WSASetLastError(0x1234) };
+    let r = unsafe { WSAGetOverlappedResult(s, ov, &mut bytes, i32::from(wait), &mut flags) };
+    (r, last_error(), bytes, flags)
+}
+
+/// A new manual-reset event (WSACreateEvent).
+pub fn event() -> isize {
+    let e = unsafe { WSACreateEvent() };
+    assert_ne!(e, 0);
+    e
+}
+
+/// Whether an event is signalled (a zero-timeout wait).
+pub fn signalled(e: isize) -> bool {
+    let h = e as windows_sys::Win32::Foundation::HANDLE;
+    unsafe { WSAWaitForMultipleEvents(1, &h, 0, 0, 0) == 0 }
+}
+
+/// A socket made with WSA_FLAG_OVERLAPPED (as socket() makes them) bound to `at`.
+pub fn overlapped_socket(at: &str) -> (SOCKET, Addr) {
+    bound(at)
+}
