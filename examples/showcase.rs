@@ -1,15 +1,20 @@
 //! The showcase: a client and a server on two simulated hosts, written against the Win32 face
 //! exactly as Windows code is written against windows-sys. It exercises scatter buffers,
 //! IP_PKTINFO, truncation, an ICMP port unreachable, a lossy path and a receive timeout, then
-//! prints the trace, the datagram ledger and the diagnostics.
+//! prints the trace, the datagram ledger and the diagnostics. A second part posts overlapped
+//! receives with completion routines, shows the routine order the seed chose, and enumerates
+//! every order Windows allows.
 //!
 //! Run: `cargo run --example showcase` (add a seed: `cargo run --example showcase -- 7`).
 
 use std::mem::{size_of, zeroed};
 use std::time::Duration;
 
+use std::cell::RefCell;
+
+use winsock_sim::kernel32::{SleepEx, OVERLAPPED, WAIT_IO_COMPLETION};
 use winsock_sim::ws2::*;
-use winsock_sim::{Endpoint, Fault, FaultRule, Sim};
+use winsock_sim::{explore, Endpoint, Fault, FaultRule, Sim, SimBuilder};
 
 fn sockaddr(ip: [u8; 4], port: u16) -> SOCKADDR_IN {
     SOCKADDR_IN {
@@ -238,4 +243,80 @@ fn main() {
         println!("diagnostic at {}: {}", d.time, d.diagnostic);
     }
     println!("\nvirtual time elapsed: {}", sim.now());
+
+    println!("\npart 2: three overlapped WSARecv calls with completion routines (seed {seed})");
+    let sim = Sim::builder().seed(seed).build();
+    let order = three_routines(&sim);
+    println!("  routines ran for receives {order:?} (buffers filled in posting order)");
+    for line in sim.trace_text().lines().filter(|l| l.contains("choice")) {
+        println!("  trace: {line}");
+    }
+    let runs = explore(&SimBuilder::new(), 100, three_routines);
+    println!(
+        "  explore: {} runs, one per order Windows allows:",
+        runs.len()
+    );
+    for r in runs {
+        println!(
+            "    choices {:?} -> routines ran for {:?}",
+            r.choices, r.result
+        );
+    }
+}
+
+thread_local! {
+    /// Which receive each completion routine ran for, in order.
+    static RAN: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A completion routine: hEvent is free for the caller's use with a routine, so it carries
+/// the receive's index.
+unsafe extern "system" fn on_receive(error: u32, bytes: u32, ov: *mut OVERLAPPED, _flags: u32) {
+    // SAFETY: `ov` is one of the OVERLAPPEDs `three_routines` keeps alive until SleepEx ran
+    // the routines.
+    let index = unsafe { (*ov).hEvent } as usize;
+    assert_eq!((error, bytes), (0, 1));
+    RAN.with(|r| r.borrow_mut().push(index));
+}
+
+/// Three overlapped receives with routines on one socket, three datagrams, one alertable
+/// SleepEx: returns the order the routines ran in.
+fn three_routines(sim: &Sim) -> Vec<usize> {
+    let _in = sim.enter();
+    RAN.with(|r| r.borrow_mut().clear());
+    unsafe {
+        let mut wsa: WSADATA = zeroed();
+        WSAStartup(0x0202, &mut wsa);
+        let rx = socket(AF_INET as i32, SOCK_DGRAM, IPPROTO_UDP);
+        let me = sockaddr([127, 0, 0, 1], 6000);
+        bind(rx, &me as *const _ as *const SOCKADDR, 16);
+        let mut bufs = [[0u8; 8]; 3];
+        let mut ovs: Vec<OVERLAPPED> = (0..3).map(|_| zeroed()).collect();
+        for (i, (buf, ov)) in bufs.iter_mut().zip(ovs.iter_mut()).enumerate() {
+            ov.hEvent = i as _;
+            let b = WSABUF {
+                len: 8,
+                buf: buf.as_mut_ptr(),
+            };
+            let mut flags = 0u32;
+            let r = WSARecv(
+                rx,
+                &b,
+                1,
+                std::ptr::null_mut(),
+                &mut flags,
+                ov,
+                Some(on_receive),
+            );
+            assert_eq!((r, WSAGetLastError()), (SOCKET_ERROR, WSA_IO_PENDING));
+        }
+        let tx = socket(AF_INET as i32, SOCK_DGRAM, IPPROTO_UDP);
+        for d in [b"a", b"b", b"c"] {
+            sendto(tx, d.as_ptr(), 1, 0, &me as *const _ as *const SOCKADDR, 16);
+        }
+        assert_eq!(SleepEx(0, 1), WAIT_IO_COMPLETION);
+        assert_eq!([bufs[0][0], bufs[1][0], bufs[2][0]], *b"abc");
+        WSACleanup();
+    }
+    RAN.with(|r| r.borrow().clone())
 }

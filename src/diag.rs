@@ -38,8 +38,9 @@ pub enum Diagnostic {
     OverlappedReused {
         /// The socket.
         handle: usize,
-        /// The OVERLAPPED's address.
-        overlapped: usize,
+        /// The number of the request still using it (as the trace names requests: an
+        /// address would make traces differ from run to run).
+        request: u64,
     },
     /// A blocking Winsock call was made inside an APC that interrupted a blocking Winsock call
     /// on the same thread (WSARecvMsg page: undefined behaviour). It failed with
@@ -92,9 +93,9 @@ impl fmt::Display for Diagnostic {
                 f,
                 "WSARecvMsg on socket {handle:#x}: input dwFlags {flags:#x} holds output-only bits; only MSG_PEEK is an input flag (ignored)"
             ),
-            Diagnostic::OverlappedReused { handle, overlapped } => write!(
+            Diagnostic::OverlappedReused { handle, request } => write!(
                 f,
-                "socket {handle:#x}: OVERLAPPED {overlapped:#x} posted again while still in flight"
+                "socket {handle:#x}: the OVERLAPPED of request r{request} posted again while that request is in flight"
             ),
             Diagnostic::BlockingCallInApc { call } => write!(
                 f,

@@ -124,15 +124,16 @@ pub enum Event {
     Pending {
         /// The socket.
         handle: usize,
-        /// Its OVERLAPPED.
-        overlapped: usize,
+        /// The request's number: overlapped receives are numbered from 1 in the order they
+        /// were posted (an OVERLAPPED's address would make traces differ from run to run).
+        request: u64,
     },
     /// An overlapped receive completed.
     Complete {
         /// The socket.
         handle: usize,
-        /// Its OVERLAPPED.
-        overlapped: usize,
+        /// The request's number (see [`Event::Pending`]).
+        request: u64,
         /// The final status.
         status: crate::io::status::NtStatus,
         /// Bytes transferred.
@@ -242,20 +243,17 @@ impl fmt::Display for Event {
                     None => write!(f, " -> ok"),
                 }
             }
-            Event::Pending { handle, overlapped } => {
-                write!(f, "pending {handle:#x} ov {overlapped:#x}")
+            Event::Pending { handle, request } => {
+                write!(f, "pending {handle:#x} r{request}")
             }
             Event::Complete {
                 handle,
-                overlapped,
+                request,
                 status,
                 bytes,
                 datagram,
             } => {
-                write!(
-                    f,
-                    "complete {handle:#x} ov {overlapped:#x} {status} bytes {bytes}"
-                )?;
+                write!(f, "complete {handle:#x} r{request} {status} bytes {bytes}")?;
                 match datagram {
                     Some(d) => write!(f, " {d}"),
                     None => Ok(()),

@@ -26,13 +26,6 @@ fn routines() -> Vec<(u32, u32, usize, u32)> {
     ROUTINES.with(|r| r.borrow_mut().drain(..).collect())
 }
 
-fn pair() -> (SOCKET, Addr, SOCKET) {
-    startup();
-    let (rx, rx_addr) = overlapped_socket("127.0.0.1:0");
-    let (tx, _) = bound("127.0.0.1:0");
-    (rx, rx_addr, tx)
-}
-
 /// Page, return value and Overlapped Socket I/O: a receive that cannot complete at once
 /// returns SOCKET_ERROR with WSA_IO_PENDING; lpNumberOfBytesRecvd may be NULL. While pending,
 /// Internal is STATUS_PENDING, InternalHigh untouched (Wine test_nonblocking_async_recv), and
@@ -41,7 +34,7 @@ fn pair() -> (SOCKET, Addr, SOCKET) {
 /// Internal 0, InternalHigh the bytes, and name, namelen, Control.len, dwFlags are written.
 #[test]
 fn ov_pending_then_completed_with_event() {
-    let (rx, rx_addr, tx) = pair();
+    let (rx, rx_addr, tx) = ov_pair();
     set_u32(rx, IPPROTO_IP, IP_PKTINFO, 1);
     let ev = event();
     let mut m = OvMsg::new(64, 512, ev);
@@ -74,7 +67,7 @@ fn ov_pending_then_completed_with_event() {
 /// alone (a todo_wine row); WSAMSG.dwFlags is MSG_CTRUNC.
 #[test]
 fn wine_ip_pktinfo_overlapped_control_truncation() {
-    let (rx, rx_addr, tx) = pair();
+    let (rx, rx_addr, tx) = ov_pair();
     set_u32(rx, IPPROTO_IP, IP_PKTINFO, 1);
     let ev = event();
     let mut m = OvMsg::new(64, 1, ev);
@@ -102,7 +95,7 @@ fn wine_ip_pktinfo_overlapped_control_truncation() {
 /// OVERLAPPED holding STATUS_BUFFER_OVERFLOW and the event set.
 #[test]
 fn ov_immediate_completion() {
-    let (rx, rx_addr, tx) = pair();
+    let (rx, rx_addr, tx) = ov_pair();
     must_send(tx, b"ready", &rx_addr);
     let ev = event();
     let mut m = OvMsg::new(64, 0, ev);
@@ -125,7 +118,7 @@ fn ov_immediate_completion() {
 /// (WSAEMSGSIZE, 6, &ov, 0) while WSAMSG.dwFlags says MSG_CTRUNC.
 #[test]
 fn wine_ip_pktinfo_routine_with_queued_truncated_datagram() {
-    let (rx, rx_addr, tx) = pair();
+    let (rx, rx_addr, tx) = ov_pair();
     set_u32(rx, IPPROTO_IP, IP_PKTINFO, 1);
     must_send(tx, b"HELLO\0", &rx_addr);
     let mut m = OvMsg::new(64, 1, 0);
@@ -144,7 +137,7 @@ fn wine_ip_pktinfo_routine_with_queued_truncated_datagram() {
 /// SleepEx returns WAIT_IO_COMPLETION once routines ran (a non-alertable sleep runs none).
 #[test]
 fn clause_routine_runs_only_in_alertable_wait() {
-    let (rx, rx_addr, tx) = pair();
+    let (rx, rx_addr, tx) = ov_pair();
     let ev = event();
     let mut m = OvMsg::new(64, 0, ev);
     assert_eq!(m.post(rx, Some(routine)), (SOCKET_ERROR, WSA_IO_PENDING));
@@ -166,7 +159,7 @@ fn clause_routine_runs_only_in_alertable_wait() {
 /// already been scheduled to be called once the calling thread is in the alertable state."
 #[test]
 fn clause_immediate_completion_still_schedules_routine() {
-    let (rx, rx_addr, tx) = pair();
+    let (rx, rx_addr, tx) = ov_pair();
     must_send(tx, b"now", &rx_addr);
     let mut m = OvMsg::new(64, 0, 0);
     assert_eq!(m.post(rx, Some(routine)).0, 0);
@@ -179,8 +172,8 @@ fn clause_immediate_completion_still_schedules_routine() {
 /// specified" (Wine test_simultaneous_async_recv; wine8: buf0='1', buf1='2', buf2='3').
 #[test]
 fn clause_posted_buffers_filled_in_order() {
-    let (rx, rx_addr, tx) = pair();
-    let mut ms: Vec<Box<OvMsg>> = (0..3).map(|_| OvMsg::new(8, 0, event())).collect();
+    let (rx, rx_addr, tx) = ov_pair();
+    let mut ms: Vec<OvMsg> = (0..3).map(|_| OvMsg::new(8, 0, event())).collect();
     for m in &mut ms {
         assert_eq!(m.post(rx, None).1, WSA_IO_PENDING);
     }
@@ -195,7 +188,7 @@ fn clause_posted_buffers_filled_in_order() {
 /// test_nonblocking_async_recv: on a non-blocking socket it still goes pending.
 #[test]
 fn wine_overlapped_ignores_rcvtimeo_and_nonblocking() {
-    let (rx, rx_addr, tx) = pair();
+    let (rx, rx_addr, tx) = ov_pair();
     set_u32(rx, SOL_SOCKET, SO_RCVTIMEO, 100);
     set_nonblocking(rx, true);
     let ev = event();
@@ -211,7 +204,7 @@ fn wine_overlapped_ignores_rcvtimeo_and_nonblocking() {
 /// is WSAEINVAL, and the routine is never called.
 #[test]
 fn wine_routine_on_port_socket_is_inval() {
-    let (rx, _, _) = pair();
+    let (rx, _, _) = ov_pair();
     let port = unsafe { kernel32::CreateIoCompletionPort(rx as _, std::ptr::null_mut(), 1, 0) };
     assert!(!port.is_null());
     let mut m = OvMsg::new(8, 0, 0);
@@ -305,7 +298,7 @@ fn doc_last_error_slot_is_shared() {
 /// socket's next routine inside itself.
 #[test]
 fn clause_routine_posts_next_receive_and_never_nests() {
-    let (rx, rx_addr, tx) = pair();
+    let (rx, rx_addr, tx) = ov_pair();
     NEST.with(|n| n.borrow_mut().socket = rx);
     let mut first = OvMsg::new(8, 0, 0);
     assert_eq!(first.post(rx, Some(nesting_routine)).1, WSA_IO_PENDING);
@@ -325,7 +318,7 @@ fn clause_routine_posts_next_receive_and_never_nests() {
 struct Nest {
     socket: SOCKET,
     depth: u32,
-    posted: Vec<Box<OvMsg>>,
+    posted: Vec<OvMsg>,
     log: Vec<String>,
 }
 
@@ -359,7 +352,7 @@ unsafe extern "system" fn nesting_routine(_e: u32, _b: u32, _ov: *mut OVERLAPPED
 /// alertable (a queued APC does not run).
 #[test]
 fn wine_getoverlappedresult_rules() {
-    let (rx, rx_addr, _) = pair();
+    let (rx, rx_addr, _) = ov_pair();
     let mut m = OvMsg::new(8, 0, 0);
     assert_eq!(overlapped_result(0x1234, m.ov_ptr(), false).1, WSAENOTSOCK);
     assert_eq!(m.post(rx, None).1, WSA_IO_PENDING);
@@ -447,7 +440,7 @@ fn doc_auto_reset_event() {
         assert_eq!(WaitForSingleObject(e, 0), 0x102, "reset by the first wait");
         assert_eq!(SetEvent(e), 1);
         assert_eq!(WaitForSingleObject(e, 0), 0);
-        let s = udp(AF_INET as u16);
+        let s = udp(AF_INET);
         assert_eq!(WaitForSingleObject(s as _, 0), u32::MAX);
         assert_eq!(GetLastError(), ERROR_INVALID_HANDLE_U32);
     }
@@ -459,8 +452,8 @@ fn doc_auto_reset_event() {
 fn clause_too_many_outstanding_requests() {
     let sim = Sim::builder().max_outstanding(2).build();
     let _g = sim.enter();
-    let (rx, _, _) = pair();
-    let mut ms: Vec<Box<OvMsg>> = (0..3).map(|_| OvMsg::new(8, 0, 0)).collect();
+    let (rx, _, _) = ov_pair();
+    let mut ms: Vec<OvMsg> = (0..3).map(|_| OvMsg::new(8, 0, 0)).collect();
     assert_eq!(ms[0].post(rx, None).1, WSA_IO_PENDING);
     assert_eq!(ms[1].post(rx, None).1, WSA_IO_PENDING);
     assert_eq!(ms[2].post(rx, None), (SOCKET_ERROR, WSAEWOULDBLOCK));
@@ -471,7 +464,7 @@ fn clause_too_many_outstanding_requests() {
 /// ERROR_PORT_UNREACHABLE through GetOverlappedResult (winsock-facts §1c; CPython 91227).
 #[test]
 fn doc_icmp_completes_pending_receive() {
-    let (rx, rx_addr, _) = pair();
+    let (rx, rx_addr, _) = ov_pair();
     let mut m = OvMsg::new(8, 0, event());
     assert_eq!(m.post(rx, None).1, WSA_IO_PENDING);
     must_send(rx, b"?", &rx_addr.with_port(9));
@@ -489,7 +482,7 @@ fn doc_icmp_completes_pending_receive() {
 /// result (bytes, flags) is read with WSAGetOverlappedResult (WSARecvFrom page).
 #[test]
 fn doc_wsarecvfrom_overlapped_writes_name_at_completion() {
-    let (rx, rx_addr, tx) = pair();
+    let (rx, rx_addr, tx) = ov_pair();
     let mut buf = vec![FILL; 8];
     let wsabuf = WSABUF {
         len: 8,
@@ -524,15 +517,14 @@ fn doc_wsarecvfrom_overlapped_writes_name_at_completion() {
 /// Contract checker: an OVERLAPPED posted again while in flight is reported.
 #[test]
 fn checker_overlapped_reused_in_flight() {
-    let (rx, _, _) = pair();
+    let (rx, _, _) = ov_pair();
     let mut m = OvMsg::new(8, 0, 0);
     assert_eq!(m.post(rx, None).1, WSA_IO_PENDING);
     assert_eq!(m.post(rx, None).1, WSA_IO_PENDING);
-    let ov = m.ov_ptr() as usize;
     assert!(Sim::current().diagnostics().iter().any(|d| d.diagnostic
         == Diagnostic::OverlappedReused {
             handle: rx,
-            overlapped: ov
+            request: 1
         }));
 }
 
@@ -540,7 +532,7 @@ fn checker_overlapped_reused_in_flight() {
 /// "To avoid potentially erroneous results, pass NULL").
 #[test]
 fn checker_byte_count_with_overlapped_warns() {
-    let (rx, _, _) = pair();
+    let (rx, _, _) = ov_pair();
     let mut m = OvMsg::new(8, 0, 0);
     let f = recvmsg_fn(rx);
     let mut n = 0u32;
@@ -558,7 +550,7 @@ fn checker_byte_count_with_overlapped_warns() {
 /// routine is reported (page: "may not set the fWait parameter ... to TRUE").
 #[test]
 fn checker_fwait_with_completion_routine() {
-    let (rx, rx_addr, _) = pair();
+    let (rx, rx_addr, _) = ov_pair();
     let mut m = OvMsg::new(8, 0, 0);
     assert_eq!(m.post(rx, Some(routine)).1, WSA_IO_PENDING);
     let sender = Sim::current().spawn(HostId::default(), move || {
@@ -645,4 +637,107 @@ fn recv_from_nonblocking_after_block(rx: SOCKET, rx_addr: Addr) -> i32 {
     let r = recv_from(rx, 8, None).0;
     feeder.join().unwrap();
     r
+}
+
+/// Page: "it is the Winsock service provider's responsibility to capture this WSABUF
+/// structure before returning from this call", so a stack-based WSABUF array may be reused
+/// once the call returned: the pending receive still fills the buffers it named.
+#[test]
+fn clause_wsabuf_array_captured_at_post() {
+    let (rx, rx_addr, tx) = ov_pair();
+    let mut m = OvMsg::new(8, 0, 0);
+    let mut other = [0u8; 8];
+    assert_eq!(m.post(rx, None).1, WSA_IO_PENDING);
+    *m.wsabuf = wsabuf(&mut other);
+    must_send(tx, b"kept", &rx_addr);
+    assert_eq!(&m.data[..4], b"kept");
+    assert_eq!(other, [0; 8]);
+}
+
+/// Page, Remarks: on an overlapped socket the call is overlapped unless both lpOverlapped and
+/// lpCompletionRoutine are NULL (then it is a plain blocking call); a completion routine
+/// without an OVERLAPPED has nothing to report through and is WSAEFAULT (lpOverlapped "not
+/// totally contained in a valid part of the user address space").
+#[test]
+fn clause_overlapped_unless_both_null() {
+    let (rx, rx_addr, tx) = ov_pair();
+    let f = recvmsg_fn(rx);
+    let mut m = OvMsg::new(8, 0, 0);
+    let mut n = 0u32;
+    let r = unsafe { f(rx, &mut *m.msg, &mut n, std::ptr::null_mut(), Some(routine)) };
+    assert_eq!((r, last_error()), (SOCKET_ERROR, WSAEFAULT));
+    must_send(tx, b"sync", &rx_addr);
+    let r = unsafe { f(rx, &mut *m.msg, &mut n, std::ptr::null_mut(), None) };
+    assert_eq!((r, n), (0, 4), "both NULL: synchronous");
+    assert_eq!(m.ov.Internal, 0, "the OVERLAPPED was not used");
+}
+
+/// Page, Overlapped Socket I/O: "If the overlapped operation is successfully initiated and
+/// will complete later ... lpNumberOfBytesRecvd is not updated". "Flag values are obtained by
+/// examining the lpdwFlags parameter of WSAGetOverlappedResult": for WSARecvMsg the output
+/// flags (here MSG_BCAST) are in WSAMSG.dwFlags (facts §6.2), while lpdwFlags carries only
+/// what the completion status implies (MSG_PARTIAL, MSG_OOB), none for UDP.
+#[test]
+fn clause_pending_leaves_byte_count_and_reports_flags_later() {
+    let sim = Sim::builder().host("lan", &["10.0.0.1/24"]).build();
+    let _g = sim.enter();
+    startup();
+    let (rx, _) = overlapped_socket("0.0.0.0:5000");
+    let (tx, _) = bound("10.0.0.1:0");
+    set_u32(tx, SOL_SOCKET, SO_BROADCAST, 1);
+    let f = recvmsg_fn(rx);
+    let mut m = OvMsg::new(8, 0, 0);
+    let mut n = 0x5555u32;
+    let r = unsafe { f(rx, &mut *m.msg, &mut n, m.ov_ptr(), None) };
+    assert_eq!((r, last_error(), n), (SOCKET_ERROR, WSA_IO_PENDING, 0x5555));
+    must_send(tx, b"all", &addr("10.0.0.255:5000"));
+    assert_eq!(n, 0x5555, "not written at completion either");
+    assert_eq!(overlapped_result(rx, m.ov_ptr(), false), (1, 0, 3, 0));
+    assert_eq!(m.msg.dwFlags, MSG_BCAST);
+}
+
+/// dwFlags page: MSG_PEEK "is valid only for non-overlapped sockets". The simulator accepts
+/// it on an overlapped receive: the request completes with a copy and the datagram stays for
+/// the next receive, including a pending receive posted after it (no Windows evidence either
+/// way; documented in CONTRACT.md).
+#[test]
+fn sim_overlapped_peek_leaves_datagram() {
+    let (rx, rx_addr, tx) = ov_pair();
+    let mut peek = OvMsg::new(8, 0, 0);
+    peek.msg.dwFlags = MSG_PEEK as u32;
+    let mut take = OvMsg::new(8, 0, 0);
+    assert_eq!(peek.post(rx, None).1, WSA_IO_PENDING);
+    assert_eq!(take.post(rx, None).1, WSA_IO_PENDING);
+    must_send(tx, b"both", &rx_addr);
+    assert_eq!((peek.status(), take.status()), ((0, 4), (0, 4)));
+    assert_eq!(
+        (&peek.data[..4], &take.data[..4]),
+        (&b"both"[..], &b"both"[..])
+    );
+    set_nonblocking(rx, true);
+    assert_eq!(
+        recv_from(rx, 8, None).1,
+        WSAEWOULDBLOCK,
+        "taken by the second"
+    );
+}
+
+/// Page, WSA_OPERATION_ABORTED: "The overlapped operation has been canceled due to the
+/// closure of the socket." The completion routine gets it in the next alertable wait, and
+/// GetOverlappedResult, which reads only the OVERLAPPED, reports ERROR_OPERATION_ABORTED
+/// after the handle is gone (afd.c test_recv: STATUS_CANCELLED for UDP).
+#[test]
+fn clause_operation_aborted_on_close() {
+    let (rx, _, _) = ov_pair();
+    let mut m = OvMsg::new(8, 0, 0);
+    assert_eq!(m.post(rx, Some(routine)).1, WSA_IO_PENDING);
+    close(rx);
+    assert_eq!(unsafe { SleepEx(0, 1) }, WAIT_IO_COMPLETION);
+    assert_eq!(
+        routines(),
+        vec![(WSA_OPERATION_ABORTED as u32, 0, m.ov_ptr() as usize, 0)]
+    );
+    let mut n = 0xDEAD_u32;
+    let r = unsafe { kernel32::GetOverlappedResult(rx as _, m.ov_ptr(), &mut n, 0) };
+    assert_eq!((r, unsafe { GetLastError() }, n), (0, 995, 0));
 }

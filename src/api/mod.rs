@@ -26,12 +26,22 @@ use crate::net::topology::HostId;
 use crate::sim::Sim;
 use crate::socket::options::lookup;
 use crate::socket::SockKind;
-use crate::stack::{Dest, NameReq, RecvArgs, SendArgs};
+use crate::stack::{Dest, NameReq, RecvArgs, RecvOk, SendArgs};
 use crate::wire::cmsg::ControlMessage;
 use crate::wire::sockaddr::Family;
 
+mod overlapped;
+
+pub use overlapped::{
+    Announce, Callback, Completion, CompletionPort, Event, Outcome, PendingRecv, Received, Wake,
+};
+
 /// MSG_PEEK.
 const MSG_PEEK: u32 = 0x2;
+/// MSG_TRUNC.
+const MSG_TRUNC: u32 = 0x100;
+/// MSG_CTRUNC.
+const MSG_CTRUNC: u32 = 0x200;
 
 /// A datagram socket (UDP or raw) in a simulation. Closed when dropped.
 #[derive(Debug)]
@@ -191,14 +201,7 @@ impl Socket {
             b[..n].copy_from_slice(&rest[..n]);
             rest = &rest[n..];
         }
-        Ok(RecvMsg {
-            len: ok.copied,
-            from: ok.from,
-            truncated: ok.flags & 0x100 != 0,
-            control_truncated: ok.flags & 0x200 != 0,
-            control: ok.control,
-            flags: ok.flags,
-        })
+        Ok(msg_of(&ok))
     }
 
     /// FIONBIO.
@@ -298,6 +301,18 @@ impl Socket {
         let have = i32::try_from(len).unwrap_or(i32::MAX);
         let out = self.sim.with(|w| w.get_option(self.handle, &spec, have))?;
         out.result.map(|()| out.bytes)
+    }
+}
+
+/// What a receive reports about a datagram, beside its bytes.
+fn msg_of(ok: &RecvOk) -> RecvMsg {
+    RecvMsg {
+        len: ok.copied,
+        from: ok.from,
+        truncated: ok.flags & MSG_TRUNC != 0,
+        control_truncated: ok.flags & MSG_CTRUNC != 0,
+        control: ok.control.clone(),
+        flags: ok.flags,
     }
 }
 

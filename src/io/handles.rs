@@ -49,6 +49,32 @@ impl Handles {
     }
 }
 
+impl crate::stack::World {
+    /// Closes an event, port or thread handle (CloseHandle, WSACloseEvent, the safe API's
+    /// drops). Threads waiting on a closed port fail with ERROR_ABANDONED_WAIT_0; a request
+    /// that names a closed event just has no event to set. False if `h` is no such handle.
+    pub fn close_object(&mut self, h: usize) -> bool {
+        match self.handles.get(h) {
+            Some(Object::Event(id)) => {
+                self.handles.remove(h);
+                self.events.remove(&id);
+            }
+            Some(Object::Port(id)) => {
+                self.handles.remove(h);
+                if let Some(p) = self.cports.get_mut(&id) {
+                    p.closed = true;
+                }
+            }
+            Some(Object::Thread(_)) => {
+                self.handles.remove(h);
+            }
+            Some(Object::Socket(_)) | None => return false,
+        }
+        self.sched.wake_all();
+        true
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

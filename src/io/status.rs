@@ -46,17 +46,27 @@ impl NtStatus {
     /// 0 for success. `cancelled` is the error STATUS_CANCELLED maps to (see
     /// [`CancelledError`]).
     pub fn to_wsa(self, cancelled: CancelledError) -> u32 {
+        self.to_errno(cancelled).map_or(0, |e| e.code() as u32)
+    }
+
+    /// [`NtStatus::to_wsa`] as an [`Errno`](crate::Errno); `None` for success.
+    pub fn to_errno(self, cancelled: CancelledError) -> Option<crate::Errno> {
         if self == NtStatus::SUCCESS {
-            return 0;
+            return None;
         }
         if self == NtStatus::CANCELLED {
-            return cancelled.code();
+            return Some(match cancelled {
+                CancelledError::OperationAborted => E::OperationAborted,
+                CancelledError::Intr => E::Intr,
+            });
         }
-        match WSA_TABLE.iter().find(|(st, _)| *st as u32 == self.0) {
-            Some((_, e)) => e.code() as u32,
-            // Any other failure or warning is WSAEINVAL (Wine test_WSAGetOverlappedResult).
-            None => crate::Errno::Inval.code() as u32,
-        }
+        Some(
+            match WSA_TABLE.iter().find(|(st, _)| *st as u32 == self.0) {
+                Some(&(_, e)) => e,
+                // Any other failure or warning is WSAEINVAL (Wine test_WSAGetOverlappedResult).
+                None => E::Inval,
+            },
+        )
     }
 
     /// The Win32 error RtlNtStatusToDosError gives (GetQueuedCompletionStatus, GetLastError).

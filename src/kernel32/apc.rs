@@ -9,7 +9,7 @@ use windows_sys::Win32::System::IO::OVERLAPPED;
 
 use super::deadline;
 use crate::io::handles::Object;
-use crate::sched::thread::{Apc, ThreadId};
+use crate::sched::thread::{Apc, Routine, ThreadId};
 use crate::sim::block::{Wait, Waiting};
 use crate::sim::Sim;
 use crate::ws2::face::call_win32;
@@ -29,7 +29,7 @@ pub(crate) fn run_apcs(sim: &Sim, tid: ThreadId, from_blocking: bool) -> bool {
         }
         match apc {
             Apc::Completion {
-                routine: Some(routine),
+                routine: Routine::Raw(routine),
                 error,
                 bytes,
                 overlapped,
@@ -43,10 +43,15 @@ pub(crate) fn run_apcs(sim: &Sim, tid: ThreadId, from_blocking: bool) -> bool {
                 sim.with(|w| w.routine_returned(tid, sock));
             }
             Apc::Completion {
-                routine: None,
+                routine: Routine::Callback(id),
                 sock,
                 ..
-            } => sim.with(|w| w.routine_returned(tid, sock)),
+            } => {
+                if let Some(f) = sim.with(|w| w.callbacks.remove(id)) {
+                    f();
+                }
+                sim.with(|w| w.routine_returned(tid, sock));
+            }
             Apc::User {
                 func: Some(func),
                 data,

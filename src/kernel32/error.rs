@@ -36,22 +36,8 @@ pub unsafe extern "system" fn CloseHandle(hobject: HANDLE) -> BOOL {
     call_win32(0, |cx| {
         cx.world(|w| match w.handles.get(h) {
             Some(Object::Socket(_)) => w.close(h).map(|()| 1).map_err(|_| ERROR_INVALID_HANDLE),
-            Some(Object::Event(id)) => {
-                w.handles.remove(h);
-                w.events.remove(&id);
-                w.sched.wake_all();
-                Ok(1)
-            }
-            Some(Object::Port(id)) => {
-                w.handles.remove(h);
-                if let Some(p) = w.cports.get_mut(&id) {
-                    p.closed = true;
-                }
-                w.sched.wake_all();
-                Ok(1)
-            }
-            Some(Object::Thread(_)) => {
-                w.handles.remove(h);
+            Some(_) => {
+                w.close_object(h);
                 Ok(1)
             }
             None => Err(ERROR_INVALID_HANDLE),

@@ -13,6 +13,7 @@ use windows_sys::Win32::Foundation::{
 use windows_sys::Win32::Security::SECURITY_ATTRIBUTES;
 
 use super::{deadline, run_apcs};
+use crate::sched::time::Instant;
 use crate::sim::block::{Wait, Waiting};
 use crate::ws2::face::{call_win32, Cx};
 use crate::ws2::mem::{bad, read};
@@ -39,7 +40,7 @@ pub(crate) fn wait_events(
     call: &'static str,
     handles: &[usize],
     wait_all: bool,
-    ms: u32,
+    until: Instant,
     alertable: bool,
 ) -> EventWait {
     let ids: Option<Vec<u64>> = cx.world(|w| handles.iter().map(|&h| w.event_id(h)).collect());
@@ -58,9 +59,9 @@ pub(crate) fn wait_events(
         key: None,
         alertable: alertable.then_some(tid),
     };
-    let r = cx.sim.wait(what, deadline(cx, ms), |w| {
-        w.poll_events(&ids, wait_all, ticket)
-    });
+    let r = cx
+        .sim
+        .wait(what, until, |w| w.poll_events(&ids, wait_all, ticket));
     cx.world(|w| w.unregister_event_waits(&ids, ticket));
     match r {
         Wait::Ready(i) => EventWait::Object(i),
@@ -173,7 +174,7 @@ pub unsafe extern "system" fn WaitForSingleObjectEx(
             "WaitForSingleObjectEx",
             &[hhandle as usize],
             false,
-            dwmilliseconds,
+            deadline(cx, dwmilliseconds),
             balertable != 0,
         ))
     })
@@ -214,7 +215,7 @@ pub unsafe extern "system" fn WaitForMultipleObjectsEx(
             "WaitForMultipleObjectsEx",
             &handles,
             bwaitall != 0,
-            dwmilliseconds,
+            deadline(cx, dwmilliseconds),
             balertable != 0,
         ))
     })

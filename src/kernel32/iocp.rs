@@ -17,6 +17,7 @@ use windows_sys::Win32::System::IO::{OVERLAPPED, OVERLAPPED_ENTRY};
 use super::{deadline, run_apcs};
 use crate::io::port::Packet;
 use crate::io::wait::PortPoll;
+use crate::sched::time::Instant;
 use crate::sim::block::{Wait, Waiting};
 use crate::ws2::face::{call_win32, Cx};
 use crate::ws2::mem::{bad, write};
@@ -56,13 +57,14 @@ pub unsafe extern "system" fn CreateIoCompletionPort(
     })
 }
 
-/// Waits for up to `max` packets.
-fn dequeue(
+/// Waits for up to `max` packets until `until`; an alertable wait that finds APCs runs them
+/// and returns `Wait::Apc`.
+pub(crate) fn dequeue(
     cx: &Cx,
     call: &'static str,
     port: HANDLE,
     max: usize,
-    ms: u32,
+    until: Instant,
     alertable: bool,
 ) -> Result<Wait<PortPoll>, u32> {
     let id = cx
@@ -80,12 +82,12 @@ fn dequeue(
         key: None,
         alertable: alertable.then_some(tid),
     };
-    let r = cx.sim.wait(what, deadline(cx, ms), |w| {
-        match w.poll_port(id, ticket, max) {
+    let r = cx
+        .sim
+        .wait(what, until, |w| match w.poll_port(id, ticket, max) {
             PortPoll::Nothing => None,
             found => Some(found),
-        }
-    });
+        });
     cx.world(|w| w.unregister_port_wait(id, ticket));
     if r == Wait::Apc {
         run_apcs(&cx.sim, tid, false);
@@ -114,7 +116,7 @@ pub unsafe extern "system" fn GetQueuedCompletionStatus(
             "GetQueuedCompletionStatus",
             completionport,
             1,
-            dwmilliseconds,
+            deadline(cx, dwmilliseconds),
             false,
         )?;
         let packet = match r {
@@ -166,7 +168,7 @@ pub unsafe extern "system" fn GetQueuedCompletionStatusEx(
             "GetQueuedCompletionStatusEx",
             completionport,
             ulcount as usize,
-            dwmilliseconds,
+            deadline(cx, dwmilliseconds),
             falertable != 0,
         )?;
         let packets: Vec<Packet> = match r {

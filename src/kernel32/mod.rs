@@ -40,6 +40,7 @@ pub use windows_sys::Win32::System::IO::{OVERLAPPED, OVERLAPPED_ENTRY};
 
 pub(crate) use apc::run_apcs;
 pub(crate) use event::{wait_events, EventWait};
+pub(crate) use iocp::dequeue;
 
 use crate::sched::time::Instant;
 use crate::ws2::face::Cx;

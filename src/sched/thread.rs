@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, VecDeque};
 
 use windows_sys::Win32::Foundation::PAPCFUNC;
-use windows_sys::Win32::Networking::WinSock::LPWSAOVERLAPPED_COMPLETION_ROUTINE;
+use windows_sys::Win32::System::IO::OVERLAPPED;
 
 use crate::net::ports::SockKey;
 
@@ -25,12 +25,21 @@ impl core::fmt::Display for ThreadId {
     }
 }
 
+/// What a completion routine is.
+#[derive(Copy, Clone, Debug)]
+pub(crate) enum Routine {
+    /// The caller's LPWSAOVERLAPPED_COMPLETION_ROUTINE (the `ws2` face).
+    Raw(unsafe extern "system" fn(u32, u32, *mut OVERLAPPED, u32)),
+    /// A closure of the safe API, kept in the world's callback table under this id.
+    Callback(u64),
+}
+
 /// An asynchronous procedure call waiting for its thread's next alertable wait.
 #[derive(Copy, Clone, Debug)]
 pub(crate) enum Apc {
     /// A completion routine of an overlapped request.
     Completion {
-        routine: LPWSAOVERLAPPED_COMPLETION_ROUTINE,
+        routine: Routine,
         error: u32,
         bytes: u32,
         overlapped: usize,

@@ -60,6 +60,26 @@ pub(crate) struct Config {
     pub max_outstanding: usize,
 }
 
+/// Closures the safe API runs as completion routines, by id.
+#[derive(Default)]
+pub(crate) struct Callbacks(Map<u64, Box<dyn FnOnce() + Send>>);
+
+impl Callbacks {
+    pub fn insert(&mut self, id: u64, f: Box<dyn FnOnce() + Send>) {
+        self.0.insert(id, f);
+    }
+
+    pub fn remove(&mut self, id: u64) -> Option<Box<dyn FnOnce() + Send>> {
+        self.0.remove(&id)
+    }
+}
+
+impl core::fmt::Debug for Callbacks {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
+}
+
 /// The whole state of a simulation.
 #[derive(Debug)]
 pub(crate) struct World {
@@ -75,8 +95,11 @@ pub(crate) struct World {
     pub cports: Map<u64, CompletionPort>,
     pub threads: Map<ThreadId, SimThread>,
     pub requests: Map<u64, Request>,
+    /// The safe API's completion closures, by id (see [`crate::sched::thread::Routine`]).
+    pub callbacks: Callbacks,
     pub chooser: Chooser,
     next_object: u64,
+    next_request: u64,
     next_thread: u32,
     next_generation: u64,
     next_datagram: u64,
@@ -98,7 +121,9 @@ impl World {
             cports: Map::new(),
             threads: Map::new(),
             requests: Map::new(),
+            callbacks: Callbacks::default(),
             next_object: 0,
+            next_request: 0,
             next_thread: 0,
             trace: Trace::new(cfg.trace),
             cfg,
@@ -177,6 +202,13 @@ impl World {
     }
 
     /// A fresh id for an event, port or request.
+    /// The next overlapped receive's number (1, 2, ...): its key in `requests` and its name
+    /// in the trace.
+    pub fn next_request_id(&mut self) -> u64 {
+        self.next_request += 1;
+        self.next_request
+    }
+
     pub fn next_object_id(&mut self) -> u64 {
         self.next_object += 1;
         self.next_object

@@ -19,6 +19,7 @@ use crate::error::{Errno, Result};
 use crate::io::request::{Notify, Sink};
 use crate::io::status::NtStatus;
 use crate::kernel32::{wait_events, EventWait};
+use crate::sched::thread::Routine;
 use crate::sim::block::{Wait, Waiting};
 use crate::stack::RecvOk;
 use crate::wire::cmsg;
@@ -95,7 +96,7 @@ pub(crate) unsafe fn notify_for(
         thread: Some(cx.thread()),
         overlapped: ov as usize,
         event: (hevent & !1 != 0).then_some(hevent & !1),
-        routine,
+        routine: routine.map(Routine::Raw),
         to_port: hevent & 1 == 0,
     }
 }
@@ -209,8 +210,8 @@ pub unsafe extern "system" fn WSAGetOverlappedResult(
         // SAFETY: checked non-NULL; valid (caller contract).
         unsafe { write(lpcbtransfer, bytes as u32) };
         if !status.is_success() {
-            let e = status.to_wsa(cx.world(|w| w.cfg.cancelled_error));
-            return Err(errno_of(e));
+            let cancelled = cx.world(|w| w.cfg.cancelled_error);
+            return Err(status.to_errno(cancelled).unwrap_or(Errno::Inval));
         }
         // Datagram flags come from the status (STATUS_RECEIVE_PARTIAL would be MSG_PARTIAL);
         // a UDP receive has none.
@@ -218,29 +219,6 @@ pub unsafe extern "system" fn WSAGetOverlappedResult(
         unsafe { write(lpdwflags, 0) };
         Ok(1)
     })
-}
-
-/// An error code from the status tables as an [`Errno`] (all of them are WSA codes or
-/// WSA_OPERATION_ABORTED / WSA_IO_INCOMPLETE).
-fn errno_of(code: u32) -> Errno {
-    const KNOWN: [Errno; 12] = [
-        Errno::MsgSize,
-        Errno::OperationAborted,
-        Errno::Intr,
-        Errno::ConnReset,
-        Errno::NetReset,
-        Errno::ConnAborted,
-        Errno::OpNotSupp,
-        Errno::Inval,
-        Errno::IoIncomplete,
-        Errno::Fault,
-        Errno::TimedOut,
-        Errno::Shutdown,
-    ];
-    KNOWN
-        .into_iter()
-        .find(|e| e.code() as u32 == code)
-        .unwrap_or(Errno::Inval)
 }
 
 /// A manual-reset, non-signaled event.
@@ -272,13 +250,8 @@ fn event_op(h: usize, op: impl FnOnce(&mut crate::stack::World, usize) -> bool) 
 /// Always safe; `unsafe` only to match windows-sys.
 #[allow(non_snake_case)]
 pub unsafe extern "system" fn WSACloseEvent(hevent: WSAEVENT) -> BOOL {
-    event_op(hevent as usize, |w, h| match w.event_id(h) {
-        Some(id) => {
-            w.handles.remove(h);
-            w.events.remove(&id);
-            true
-        }
-        None => false,
+    event_op(hevent as usize, |w, h| {
+        w.event_id(h).is_some() && w.close_object(h)
     })
 }
 
@@ -328,7 +301,7 @@ pub unsafe extern "system" fn WSAWaitForMultipleEvents(
             "WSAWaitForMultipleEvents",
             &handles,
             fwaitall != 0,
-            dwtimeout,
+            crate::kernel32::deadline(cx, dwtimeout),
             falertable != 0,
         ) {
             EventWait::Object(i) => Ok(i as u32),

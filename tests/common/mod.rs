@@ -375,8 +375,9 @@ pub fn ioctl(
 pub use windows_sys::Win32::System::IO::OVERLAPPED;
 pub use winsock_sim::kernel32;
 
-/// Everything an overlapped WSARecvMsg needs, boxed so the addresses stay put while the
-/// request is pending (the caller must keep them valid until completion).
+/// Everything an overlapped WSARecvMsg needs, each part boxed so that its address stays put
+/// while the request is pending, even if the `OvMsg` itself moves (the caller must keep it
+/// alive until completion).
 pub struct OvMsg {
     pub ov: Box<OVERLAPPED>,
     pub data: Box<[u8]>,
@@ -389,8 +390,8 @@ pub struct OvMsg {
 impl OvMsg {
     /// A request with a `len`-byte buffer, a name buffer, a `control`-byte control buffer and
     /// `event` as hEvent.
-    pub fn new(len: usize, control: usize, event: isize) -> Box<OvMsg> {
-        let mut m = Box::new(OvMsg {
+    pub fn new(len: usize, control: usize, event: isize) -> OvMsg {
+        let mut m = OvMsg {
             ov: Box::new(unsafe { zeroed() }),
             data: vec![FILL; len].into_boxed_slice(),
             wsabuf: Box::new(WSABUF {
@@ -400,7 +401,7 @@ impl OvMsg {
             name: Box::new(unsafe { zeroed() }),
             control: vec![FILL; control].into_boxed_slice(),
             msg: Box::new(unsafe { zeroed() }),
-        });
+        };
         m.ov.hEvent = event as _;
         m.wsabuf.len = len as u32;
         m.wsabuf.buf = m.data.as_mut_ptr();
@@ -469,7 +470,53 @@ pub fn signalled(e: isize) -> bool {
     unsafe { WSAWaitForMultipleEvents(1, &h, 0, 0, 0) == 0 }
 }
 
+/// After WSAStartup: an overlapped receiver on 127.0.0.1 (with its address) and a sender.
+pub fn ov_pair() -> (SOCKET, Addr, SOCKET) {
+    startup();
+    let (rx, rx_addr) = overlapped_socket("127.0.0.1:0");
+    let (tx, _) = bound("127.0.0.1:0");
+    (rx, rx_addr, tx)
+}
+
 /// A socket made with WSA_FLAG_OVERLAPPED (as socket() makes them) bound to `at`.
 pub fn overlapped_socket(at: &str) -> (SOCKET, Addr) {
     bound(at)
+}
+
+/// A new completion port with `s` associated under `key`.
+pub fn port_for(s: SOCKET, key: usize) -> kernel32::HANDLE {
+    let port = unsafe { kernel32::CreateIoCompletionPort(s as _, std::ptr::null_mut(), key, 0) };
+    assert!(!port.is_null(), "CreateIoCompletionPort: {}", last_error());
+    port
+}
+
+/// What GetQueuedCompletionStatus returned: (result, last error when FALSE, bytes, key,
+/// OVERLAPPED). The outputs start as 0xDEAD_BEEF so a test sees what was left untouched.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Dequeued {
+    pub ok: i32,
+    pub err: u32,
+    pub bytes: u32,
+    pub key: usize,
+    pub ov: usize,
+}
+
+pub fn gqcs(port: kernel32::HANDLE, ms: u32) -> Dequeued {
+    let (mut bytes, mut key) = (0xDEAD_BEEF_u32, 0xDEAD_BEEF_usize);
+    let mut ov = 0xDEAD_BEEF_usize as *mut OVERLAPPED;
+    unsafe { kernel32::SetLastError(0x1234) };
+    let ok =
+        unsafe { kernel32::GetQueuedCompletionStatus(port, &mut bytes, &mut key, &mut ov, ms) };
+    let err = if ok == 0 {
+        unsafe { kernel32::GetLastError() }
+    } else {
+        0
+    };
+    Dequeued {
+        ok,
+        err,
+        bytes,
+        key,
+        ov: ov as usize,
+    }
 }
