@@ -741,3 +741,52 @@ fn clause_operation_aborted_on_close() {
     let r = unsafe { kernel32::GetOverlappedResult(rx as _, m.ov_ptr(), &mut n, 0) };
     assert_eq!((r, unsafe { GetLastError() }, n), (0, 995, 0));
 }
+
+/// WSARecv, overlapped (WSARecv page, Overlapped Socket I/O): pending, then completed into
+/// the scatter buffers with the event set; a receive that completes at once returns 0 and
+/// writes the byte count and *lpFlags (no flags for UDP); a routine gets the same results.
+#[test]
+fn doc_wsarecv_overlapped() {
+    let (rx, rx_addr, tx) = ov_pair();
+    let (mut a, mut b) = ([FILL; 2], [FILL; 8]);
+    let bufs = [wsabuf(&mut a), wsabuf(&mut b)];
+    let ev = event();
+    let mut ov: Box<OVERLAPPED> = Box::new(unsafe { std::mem::zeroed() });
+    ov.hEvent = ev as _;
+    let mut flags = 0u32;
+    let r = unsafe {
+        WSARecv(
+            rx,
+            bufs.as_ptr(),
+            2,
+            std::ptr::null_mut(),
+            &mut flags,
+            &mut *ov,
+            None,
+        )
+    };
+    assert_eq!((r, last_error()), (SOCKET_ERROR, WSA_IO_PENDING));
+    must_send(tx, b"scatter", &rx_addr);
+    assert!(signalled(ev));
+    assert_eq!((ov.Internal, ov.InternalHigh), (0, 7));
+    assert_eq!((&a, &b[..5]), (b"sc", &b"atter"[..]));
+    must_send(tx, b"now", &rx_addr);
+    let (mut n, mut flags) = (0u32, 0u32);
+    let r = unsafe { WSARecv(rx, bufs.as_ptr(), 2, &mut n, &mut flags, &mut *ov, None) };
+    assert_eq!((r, n, flags), (0, 3, 0));
+    let r = unsafe {
+        WSARecv(
+            rx,
+            bufs.as_ptr(),
+            2,
+            std::ptr::null_mut(),
+            &mut flags,
+            &mut *ov,
+            Some(routine),
+        )
+    };
+    assert_eq!((r, last_error()), (SOCKET_ERROR, WSA_IO_PENDING));
+    must_send(tx, b"r", &rx_addr);
+    assert_eq!(unsafe { SleepEx(0, 1) }, WAIT_IO_COMPLETION);
+    assert_eq!(routines(), vec![(0, 1, &*ov as *const _ as usize, 0)]);
+}
