@@ -101,6 +101,53 @@ impl Errno {
         self as i32
     }
 
+    /// The error with this Win32 value, if it is one the simulator knows.
+    pub fn from_code(code: i32) -> Option<Errno> {
+        const ALL: &[Errno] = &[
+            Errno::Intr,
+            Errno::Access,
+            Errno::Fault,
+            Errno::Inval,
+            Errno::WouldBlock,
+            Errno::InProgress,
+            Errno::NotSock,
+            Errno::DestAddrReq,
+            Errno::MsgSize,
+            Errno::ProtoType,
+            Errno::NoProtoOpt,
+            Errno::ProtoNoSupport,
+            Errno::SockTNoSupport,
+            Errno::OpNotSupp,
+            Errno::PfNoSupport,
+            Errno::AfNoSupport,
+            Errno::AddrInUse,
+            Errno::AddrNotAvail,
+            Errno::NetDown,
+            Errno::NetUnreach,
+            Errno::NetReset,
+            Errno::ConnAborted,
+            Errno::ConnReset,
+            Errno::NoBufs,
+            Errno::IsConn,
+            Errno::NotConn,
+            Errno::Shutdown,
+            Errno::TimedOut,
+            Errno::ConnRefused,
+            Errno::HostUnreach,
+            Errno::SysNotReady,
+            Errno::VerNotSupported,
+            Errno::NotInitialised,
+            Errno::Discon,
+            Errno::InvalidHandle,
+            Errno::NotEnoughMemory,
+            Errno::InvalidParameter,
+            Errno::OperationAborted,
+            Errno::IoIncomplete,
+            Errno::IoPending,
+        ];
+        ALL.iter().copied().find(|e| e.code() == code)
+    }
+
     /// The symbolic name Windows' headers give this code.
     pub const fn name(self) -> &'static str {
         match self {

@@ -22,17 +22,22 @@ mod diag;
 mod error;
 mod explore;
 pub mod io;
-#[allow(unsafe_code)] // only `unsafe extern "system" fn` signatures, no unsafe operations
+// Part of the raw ABI layer, like ws2 and spi.
+#[allow(unsafe_code)]
 pub mod kernel32;
 mod ledger;
 pub mod net;
 pub mod sched;
 mod sim;
 mod socket;
+// The service provider interface: raw ABI layer.
+#[allow(unsafe_code)]
+pub mod spi;
 mod stack;
 mod trace;
 pub mod wire;
-// The raw ABI layer: the only module allowed `unsafe`, each block with a SAFETY comment.
+// The raw ABI layer: with kernel32 and spi, the only modules allowed `unsafe`, each block
+// with a SAFETY comment.
 #[allow(unsafe_code)]
 pub mod ws2;
 

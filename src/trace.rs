@@ -160,6 +160,13 @@ pub enum Event {
         /// Its text.
         text: String,
     },
+    /// A reliable message circuit's graceful close reached the socket at its other end.
+    Disconnect {
+        /// That socket.
+        handle: usize,
+        /// The closing socket's address, as on the wire.
+        from: std::net::SocketAddr,
+    },
     /// A host's network went down or came back.
     NetworkState {
         /// The host.
@@ -262,6 +269,9 @@ impl fmt::Display for Event {
             Event::Choice { what, picked, of } => write!(f, "choice {what}: {picked} of {of}"),
             Event::Advance { to } => write!(f, "advance to {to}"),
             Event::Diagnostic { text } => write!(f, "diagnostic: {text}"),
+            Event::Disconnect { handle, from } => {
+                write!(f, "disconnect {handle:#x} from {from}")
+            }
             Event::NetworkState { host, down } => {
                 write!(f, "network {host} {}", if *down { "down" } else { "up" })
             }

@@ -7,4 +7,5 @@ pub(crate) mod handles;
 pub(crate) mod port;
 pub(crate) mod request;
 pub mod status;
+pub(crate) mod upcall;
 pub(crate) mod wait;

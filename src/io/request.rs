@@ -25,7 +25,7 @@ use crate::net::packet::IcmpKind;
 use crate::net::ports::SockKey;
 use crate::sched::thread::{Apc, Routine, ThreadId};
 use crate::socket::{Arrived, Entry};
-use crate::stack::{recv_one, NameReq, RecvArgs, RecvOk, World, MSG_PEEK};
+use crate::stack::{recv_one, take_of, NameReq, RecvArgs, RecvOk, Take, World, MSG_PEEK};
 use crate::trace::Event;
 
 /// Writes a request's results into the caller's memory. The face implements it; the core
@@ -130,14 +130,18 @@ impl World {
                     self.sock_mut(handle)?.queue.pop();
                     return Err(icmp_error(kind));
                 }
+                Some(Entry::Disconnect) => {
+                    let sock = self.sock_mut(handle)?;
+                    sock.queue.pop();
+                    sock.discon = true;
+                    sock.peer = None;
+                    return Err(Errno::Discon);
+                }
                 Some(Entry::Datagram(d)) => {
                     let arrived = d.clone();
                     let ok = recv_one(sock, &arrived, &args);
-                    if args.flags & MSG_PEEK == 0 {
-                        self.sock_mut(handle)?.queue.pop();
-                        self.ledger.queued -= 1;
-                        self.ledger.delivered += 1;
-                    }
+                    let take = take_of(sock.kind, &ok, args.flags & MSG_PEEK != 0);
+                    self.consume_head(handle, take)?;
                     let status = status_of(&ok);
                     sink.finish(status, ok.copied, Some(&ok));
                     self.record(|| Event::Complete {
@@ -228,7 +232,30 @@ impl World {
         bytes: u32,
         immediate: bool,
     ) {
-        if let Some(routine) = n.routine {
+        if let Some(Routine::Upcall {
+            queue_apc,
+            thread,
+            client,
+        }) = n.routine
+        {
+            let target = match self.handles.get(thread.0) {
+                Some(crate::io::handles::Object::Thread(t)) => Some(t),
+                _ => n.thread,
+            };
+            if let Some(t) = target {
+                let record = crate::io::upcall::Record {
+                    thread: t,
+                    sock,
+                    routine: client,
+                    error: status.to_wsa(self.cfg.cancelled_error),
+                    bytes,
+                    overlapped: n.overlapped,
+                    flags: status.recv_flags(),
+                    queued: false,
+                };
+                self.provider_completion(record, queue_apc, thread);
+            }
+        } else if let Some(routine) = n.routine {
             let thread = n
                 .thread
                 .and_then(|t| self.threads.get_mut(&t))
@@ -237,9 +264,10 @@ impl World {
                 t.apcs.push_back(Apc::Completion {
                     routine,
                     error: status.to_wsa(self.cfg.cancelled_error),
-                    // The routine's dwFlags is 0 for datagrams, even when WSAMSG.dwFlags says
-                    // MSG_CTRUNC (Wine test_ip_pktinfo, Windows rows).
-                    flags: 0,
+                    // The routine's dwFlags comes from the status: 0 for datagrams, even when
+                    // WSAMSG.dwFlags says MSG_CTRUNC (Wine test_ip_pktinfo, Windows rows);
+                    // MSG_PARTIAL for a part of a message.
+                    flags: status.recv_flags(),
                     bytes,
                     overlapped: n.overlapped,
                     sock,
@@ -258,7 +286,7 @@ impl World {
             None => (None, false),
         };
         if let Some((port_id, key)) = port {
-            let skipped = immediate && status == NtStatus::SUCCESS && skip;
+            let skipped = immediate && status.is_success() && skip;
             if n.to_port && !skipped {
                 self.post_packet(
                     port_id,
@@ -275,23 +303,31 @@ impl World {
     }
 
     /// A datagram arriving at a socket with pending receives completes them in posting order:
-    /// peeking requests see it and leave it for the next one. Returns whether it was
-    /// consumed.
-    pub(crate) fn deliver_to_pending(&mut self, key: SockKey, arrived: &Arrived) -> bool {
+    /// a peeking request sees it and leaves it for the next one; so does a request too small
+    /// for a whole-message protocol; a request that takes a part passes the rest on. Returns
+    /// what is left to queue, if anything.
+    pub(crate) fn deliver_to_pending(
+        &mut self,
+        key: SockKey,
+        mut arrived: Arrived,
+    ) -> Option<Arrived> {
         loop {
-            let Some(sock) = self.sock_by_key(key) else {
-                return false;
-            };
+            let sock = self.sock_by_key(key)?;
             let Some(&id) = sock.pending.front() else {
-                return false;
+                return Some(arrived);
             };
             let args = self.requests[&id].args;
-            let ok = recv_one(sock, arrived, &args);
+            let ok = recv_one(sock, &arrived, &args);
+            let take = take_of(sock.kind, &ok, args.flags & MSG_PEEK != 0);
             let status = status_of(&ok);
             self.complete(id, status, Some(ok));
-            if args.flags & MSG_PEEK == 0 {
-                self.ledger.delivered += 1;
-                return true;
+            match take {
+                Take::All => {
+                    self.ledger.delivered += 1;
+                    return None;
+                }
+                Take::Part(n) => arrived.payload = arrived.payload.slice(n..),
+                Take::Nothing => {}
             }
         }
     }
@@ -375,6 +411,7 @@ impl World {
         for id in ids {
             self.complete(id, NtStatus::CANCELLED, None);
         }
+        self.provider_thread_exit(tid);
         self.sched.wake_all();
     }
 
@@ -427,6 +464,7 @@ impl World {
         if let Some(t) = self.threads.get_mut(&tid) {
             t.running_routines.remove(&sock);
         }
+        self.repay_owed_apc(tid);
     }
 
     /// Contract checker: two threads receiving on one socket at once (WSARecvMsg page: "should
@@ -455,6 +493,8 @@ impl World {
 pub(crate) fn status_of(ok: &RecvOk) -> NtStatus {
     if ok.error.is_some() {
         NtStatus::BUFFER_OVERFLOW
+    } else if ok.flags & crate::io::status::MSG_PARTIAL != 0 {
+        NtStatus::RECEIVE_PARTIAL
     } else {
         NtStatus::SUCCESS
     }

@@ -31,6 +31,10 @@ impl NtStatus {
     pub const HOPLIMIT_EXCEEDED: NtStatus = NtStatus(0xC000_A012);
     /// STATUS_NOT_SUPPORTED.
     pub const NOT_SUPPORTED: NtStatus = NtStatus(0xC000_00BB);
+    /// STATUS_RECEIVE_PARTIAL: a part of a message was received (informational; MSG_PARTIAL).
+    pub const RECEIVE_PARTIAL: NtStatus = NtStatus(0x4000_000F);
+    /// STATUS_GRACEFUL_DISCONNECT: the peer closed the circuit (WSAEDISCON).
+    pub const GRACEFUL_DISCONNECT: NtStatus = NtStatus(0xC000_0237);
 
     /// NT_SUCCESS: success or informational.
     pub const fn is_success(self) -> bool {
@@ -51,7 +55,9 @@ impl NtStatus {
 
     /// [`NtStatus::to_wsa`] as an [`Errno`](crate::Errno); `None` for success.
     pub fn to_errno(self, cancelled: CancelledError) -> Option<crate::Errno> {
-        if self == NtStatus::SUCCESS {
+        // Successes, including informational ones such as STATUS_RECEIVE_PARTIAL; but
+        // STATUS_PENDING is WSA_IO_INCOMPLETE.
+        if self == NtStatus::SUCCESS || (self.is_success() && self != NtStatus::PENDING) {
             return None;
         }
         if self == NtStatus::CANCELLED {
@@ -69,6 +75,17 @@ impl NtStatus {
         )
     }
 
+    /// The output flags a completion with this status reports (WSAGetOverlappedResult's
+    /// lpdwFlags, a completion routine's dwFlags): MSG_PARTIAL for STATUS_RECEIVE_PARTIAL, as
+    /// msafd-style providers derive them (winsock-facts §1b, §5.7).
+    pub fn recv_flags(self) -> u32 {
+        if self == NtStatus::RECEIVE_PARTIAL {
+            MSG_PARTIAL
+        } else {
+            0
+        }
+    }
+
     /// The Win32 error RtlNtStatusToDosError gives (GetQueuedCompletionStatus, GetLastError).
     pub fn to_win32(self) -> u32 {
         if self == NtStatus::SUCCESS {
@@ -84,6 +101,9 @@ impl NtStatus {
 }
 
 use crate::Errno as E;
+
+/// MSG_PARTIAL.
+pub(crate) const MSG_PARTIAL: u32 = 0x8000;
 use windows_sys::Win32::Foundation as F;
 
 /// NTSTATUS to Winsock error: the map_status rows of Wine's test_WSAGetOverlappedResult
@@ -268,6 +288,8 @@ mod tests {
             (NtStatus::PORT_UNREACHABLE, F::STATUS_PORT_UNREACHABLE),
             (NtStatus::HOPLIMIT_EXCEEDED, F::STATUS_HOPLIMIT_EXCEEDED),
             (NtStatus::NOT_SUPPORTED, F::STATUS_NOT_SUPPORTED),
+            (NtStatus::RECEIVE_PARTIAL, F::STATUS_RECEIVE_PARTIAL),
+            (NtStatus::GRACEFUL_DISCONNECT, F::STATUS_GRACEFUL_DISCONNECT),
         ];
         for (ours, theirs) in pairs {
             assert_eq!(ours.0, theirs as u32);

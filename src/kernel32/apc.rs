@@ -42,6 +42,13 @@ pub(crate) fn run_apcs(sim: &Sim, tid: ThreadId, from_blocking: bool) -> bool {
                 unsafe { routine(error, bytes, overlapped as *mut OVERLAPPED, flags) };
                 sim.with(|w| w.routine_returned(tid, sock));
             }
+            // Provider-run routines reach the thread as user APCs (WPUQueueApc), never as
+            // completion APCs; nothing to call.
+            Apc::Completion {
+                routine: Routine::Upcall { .. },
+                sock,
+                ..
+            } => sim.with(|w| w.routine_returned(tid, sock)),
             Apc::Completion {
                 routine: Routine::Callback(id),
                 sock,

@@ -27,6 +27,22 @@ pub enum Transport {
     Udp,
     /// A raw IP protocol number: every raw socket of that protocol sees a copy.
     Raw(u8),
+    /// One of the simulator's reliable message protocols (IP protocol 253 or 254):
+    /// demultiplexed by port like UDP; never lost, duplicated or reordered.
+    Reliable(u8),
+}
+
+impl Transport {
+    /// Delivery is guaranteed: fault rules and SO_RCVBUF never drop its datagrams (a real
+    /// reliable protocol would retransmit and apply flow control instead).
+    pub fn is_reliable(self) -> bool {
+        matches!(self, Transport::Reliable(_))
+    }
+
+    /// Demultiplexed by port (UDP and the reliable message protocols).
+    pub fn has_ports(self) -> bool {
+        matches!(self, Transport::Udp | Transport::Reliable(_))
+    }
 }
 
 /// How the destination address classifies a datagram; this decides MSG_BCAST / MSG_MCAST.

@@ -26,6 +26,8 @@ pub(crate) enum Timer {
     },
     /// An ICMP error reaches the sender of a datagram.
     Icmp(IcmpError),
+    /// A reliable message circuit's graceful close reaches the other end.
+    Disconnect(crate::stack::Disconnect),
 }
 
 /// The state of one blocked call.

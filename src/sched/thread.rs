@@ -32,6 +32,14 @@ pub(crate) enum Routine {
     Raw(unsafe extern "system" fn(u32, u32, *mut OVERLAPPED, u32)),
     /// A closure of the safe API, kept in the world's callback table under this id.
     Callback(u64),
+    /// A routine the provider runs itself: at completion it calls `queue_apc` (WPUQueueApc)
+    /// with the WSATHREADID it captured, `(ThreadHandle, Reserved)`, and its APC function
+    /// then calls `client` (LPWSPRECVFROM page).
+    Upcall {
+        queue_apc: crate::io::upcall::QueueApcFn,
+        thread: (usize, usize),
+        client: crate::io::upcall::ClientRoutine,
+    },
 }
 
 /// An asynchronous procedure call waiting for its thread's next alertable wait.
@@ -62,6 +70,8 @@ pub(crate) struct SimThread {
     pub apc_in_blocking_call: u32,
     /// The socket this thread is blocked receiving on, if any (contract checker).
     pub receiving_on: Option<SockKey>,
+    /// Its thread handle for WSATHREADID (made on first use; 0 until then).
+    pub handle: usize,
 }
 
 impl SimThread {

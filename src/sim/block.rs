@@ -78,6 +78,17 @@ impl Sim {
             if w.maybe_advance() {
                 self.shared.cv.notify_all();
             }
+            if !w.provider_apcs.deferred.is_empty() {
+                // Time moved and a provider has upcalls to make: make them unlocked, then
+                // look again (one of them may be an APC for this very thread).
+                w.sched.remove_waiter(id);
+                let deferred = std::mem::take(&mut w.provider_apcs.deferred);
+                drop(w);
+                self.shared.cv.notify_all();
+                self.run_deferred(deferred);
+                w = self.lock();
+                continue;
+            }
             let state = loop {
                 match w.sched.waiter_state(id) {
                     WaitState::Waiting => {
@@ -106,8 +117,10 @@ impl Sim {
             w.sched.participants -= 1;
             w.maybe_advance();
         }
+        let deferred = std::mem::take(&mut w.provider_apcs.deferred);
         drop(w);
         self.shared.cv.notify_all();
+        self.run_deferred(deferred);
         result
     }
 

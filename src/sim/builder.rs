@@ -57,6 +57,7 @@ pub struct SimBuilder {
     cancelled_error: CancelledError,
     close_status: CloseStatus,
     max_outstanding: usize,
+    message_protocols: bool,
 }
 
 impl Default for SimBuilder {
@@ -82,6 +83,7 @@ impl SimBuilder {
             cancelled_error: CancelledError::OperationAborted,
             close_status: CloseStatus::Cancelled,
             max_outstanding: usize::MAX,
+            message_protocols: false,
         }
     }
 
@@ -165,6 +167,14 @@ impl SimBuilder {
         self
     }
 
+    /// Installs the simulator's two reliable message protocols (SOCK_RDM; IP protocols 253,
+    /// with partial delivery, and 254, without) in the catalogue, after the TCP/IP entries.
+    /// Off by default, so that the default catalogue is a Windows machine's.
+    pub fn message_protocols(mut self, on: bool) -> Self {
+        self.message_protocols = on;
+        self
+    }
+
     /// Builds the simulation, or says what is wrong with the configuration.
     pub fn try_build(self) -> Result<Sim, ConfigError> {
         let specs = if self.hosts.is_empty() {
@@ -216,6 +226,7 @@ impl SimBuilder {
             cancelled_error: self.cancelled_error,
             close_status: self.close_status,
             max_outstanding: self.max_outstanding,
+            message_protocols: self.message_protocols,
         };
         let world = World::new(cfg, self.seed, hosts, self.faults);
         Ok(Sim {

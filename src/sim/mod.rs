@@ -73,13 +73,24 @@ impl Sim {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Runs `f` with the world locked, then wakes threads blocked in the simulation.
+    /// Runs `f` with the world locked, then wakes threads blocked in the simulation and makes
+    /// the provider upcalls `f` left to do (they must run unlocked).
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
         let mut w = self.lock();
         let r = f(&mut w);
+        let deferred = std::mem::take(&mut w.provider_apcs.deferred);
         drop(w);
         self.shared.cv.notify_all();
+        self.run_deferred(deferred);
         r
+    }
+
+    /// Makes deferred provider upcalls (see `io::upcall`).
+    pub(crate) fn run_deferred(&self, deferred: Vec<crate::io::upcall::Deferred>) {
+        for d in deferred {
+            let ok = crate::spi::queue_deferred_apc(&d);
+            self.with(|w| w.provider_apc_queued(d.record, ok));
+        }
     }
 
     /// Whether two handles are the same simulation.

@@ -25,6 +25,13 @@ pub enum SockKind {
     /// SOCK_STREAM. The simulator has no TCP: such a socket can be created, bound and
     /// configured, and behaves as a TCP socket that never connects (see the README).
     Stream,
+    /// SOCK_RDM over one of the simulator's reliable message protocols: with `partial`, a
+    /// message larger than the buffers is delivered in parts (MSG_PARTIAL); without, the
+    /// receive fails with WSAEMSGSIZE and the message stays queued (LPWSPRECVFROM page).
+    Reliable {
+        /// XP1_PARTIAL_MESSAGE.
+        partial: bool,
+    },
 }
 
 impl SockKind {
@@ -34,10 +41,20 @@ impl SockKind {
             SockKind::Udp => 2,
             SockKind::Raw(_) => 3,
             SockKind::Stream => 1,
+            SockKind::Reliable { .. } => 4,
         }
     }
 
-    /// Whether this is a message-oriented datagram socket (SOCK_DGRAM or SOCK_RAW).
+    /// The IP protocol number of a reliable message protocol.
+    pub fn reliable_protocol(partial: bool) -> u8 {
+        if partial {
+            crate::catalog::IPPROTO_SIM_RM as u8
+        } else {
+            crate::catalog::IPPROTO_SIM_RDM as u8
+        }
+    }
+
+    /// Whether this is a message-oriented socket (SOCK_DGRAM, SOCK_RAW, SOCK_RDM).
     pub fn is_datagram(self) -> bool {
         !matches!(self, SockKind::Stream)
     }
@@ -47,6 +64,7 @@ impl SockKind {
             SockKind::Udp => Transport::Udp,
             SockKind::Raw(p) => Transport::Raw(p),
             SockKind::Stream => Transport::Tcp,
+            SockKind::Reliable { partial } => Transport::Reliable(Self::reliable_protocol(partial)),
         }
     }
 }
@@ -59,6 +77,11 @@ pub(crate) struct Socket {
     pub host: HostId,
     pub family: Family,
     pub kind: SockKind,
+    /// The catalogue entry it was made from (SO_PROTOCOL_INFO; ws2 calls its provider).
+    pub catalog_id: u32,
+    /// A reliable message socket whose peer closed the circuit gracefully: receives fail
+    /// with WSAEDISCON once the queue is empty.
+    pub discon: bool,
     /// Created with WSA_FLAG_OVERLAPPED (socket() sets it, as on Windows).
     pub overlapped: bool,
     /// FIONBIO.
@@ -91,8 +114,7 @@ impl Socket {
         handle: usize,
         key: SockKey,
         host: HostId,
-        family: Family,
-        kind: SockKind,
+        (family, kind, catalog_id): (Family, SockKind, u32),
         overlapped: bool,
         rcvbuf: u32,
     ) -> Self {
@@ -102,6 +124,8 @@ impl Socket {
             host,
             family,
             kind,
+            catalog_id,
+            discon: false,
             overlapped,
             nonblocking: false,
             local: None,

@@ -34,6 +34,9 @@ pub(crate) enum Entry {
         kind: IcmpKind,
         about: DatagramId,
     },
+    /// The peer of a reliable message circuit closed it gracefully: receives fail with
+    /// WSAEDISCON from here on.
+    Disconnect,
 }
 
 /// The queue, with its byte count for SO_RCVBUF and FIONREAD.
@@ -63,6 +66,16 @@ impl RecvQueue {
         Some(e)
     }
 
+    /// Takes the first `n` bytes of the datagram at the head, leaving the rest of it there
+    /// (a message delivered in parts).
+    pub fn consume_front(&mut self, n: usize) {
+        if let Some(Entry::Datagram(d)) = self.entries.front_mut() {
+            let n = n.min(d.payload.len());
+            d.payload = d.payload.slice(n..);
+            self.bytes -= n;
+        }
+    }
+
     /// Payload bytes queued (FIONREAD on Windows reports this total; see the contract table).
     pub fn bytes(&self) -> usize {
         self.bytes
@@ -75,7 +88,7 @@ impl RecvQueue {
             .drain(..)
             .filter_map(|e| match e {
                 Entry::Datagram(d) => Some(d.id),
-                Entry::Error { .. } => None,
+                Entry::Error { .. } | Entry::Disconnect => None,
             })
             .collect();
         self.bytes = 0;

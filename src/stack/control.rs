@@ -1,7 +1,6 @@
 //! Socket options and ioctls at the level of the stack (the face handles the buffers).
 
 use super::World;
-use crate::catalog;
 use crate::error::{Errno, Result};
 use crate::socket::options::{self, GetOutcome, OptSpec, SetEffect};
 use crate::socket::SockKind;
@@ -19,7 +18,8 @@ impl World {
     /// getsockopt() with `*optlen == optlen`.
     pub fn get_option(&self, handle: usize, spec: &OptSpec, optlen: i32) -> Result<GetOutcome> {
         let sock = self.sock(handle)?;
-        let info = |wide: bool| catalog::entry_for(sock.kind, sock.family).to_bytes(wide);
+        let entry = self.catalog.get(sock.catalog_id).ok_or(Errno::NotSock)?;
+        let info = |wide: bool| entry.to_bytes(wide);
         Ok(options::get(sock, spec, optlen, &info))
     }
 

@@ -29,6 +29,7 @@ impl World {
         match t {
             Timer::Arrive { packet, host, hops } => self.arrive(packet, host, hops),
             Timer::Icmp(e) => self.icmp_arrive(e),
+            Timer::Disconnect(d) => self.disconnect_arrive(d),
         }
     }
 
@@ -55,10 +56,7 @@ impl World {
             Err(NoReceiver::NoListener) => {
                 self.drop_datagram(p.id, host, DropReason::NoListener);
                 // RFC 1122: no ICMP errors for broadcast or multicast datagrams.
-                if p.cast == Cast::Unicast
-                    && p.transport == Transport::Udp
-                    && self.cfg.port_unreachable
-                {
+                if p.cast == Cast::Unicast && p.transport.has_ports() && self.cfg.port_unreachable {
                     let back = self.path(host, p.from_host).latency;
                     let at = self.now() + back;
                     self.send_icmp(&p, IcmpKind::PortUnreachable, at);
@@ -106,7 +104,7 @@ impl World {
                 NoReceiver::NoListener
             });
         }
-        if p.cast == Cast::Unicast && matches!(p.transport, Transport::Udp) {
+        if p.cast == Cast::Unicast && p.transport.has_ports() {
             // The most specific socket wins; among equals the earliest bound (Windows leaves
             // the choice among SO_REUSEADDR sockets undefined).
             let best = candidates
@@ -205,14 +203,18 @@ impl World {
             cast: p.cast,
         };
         // A pending overlapped receive takes it directly, whatever SO_RCVBUF says.
-        if self.deliver_to_pending(key, &arrived) {
+        let Some(arrived) = self.deliver_to_pending(key, arrived) else {
             return;
-        }
+        };
+        let payload = arrived.payload.clone();
         let Some(sock) = self.sock_by_key(key) else {
             return;
         };
-        // SO_RCVBUF bounds the bytes a socket holds; a datagram that does not fit is dropped.
-        if sock.queue.bytes() + payload.len() > sock.opts.rcvbuf as usize {
+        // SO_RCVBUF bounds the bytes a socket holds; a datagram that does not fit is dropped
+        // (a reliable protocol would hold it back instead: it is queued).
+        if !p.transport.is_reliable()
+            && sock.queue.bytes() + payload.len() > sock.opts.rcvbuf as usize
+        {
             self.drop_datagram(id, host, DropReason::ReceiveBufferFull);
             return;
         }
@@ -242,11 +244,13 @@ impl World {
             });
             return;
         };
-        let report = kind_of_sock == crate::socket::SockKind::Udp
-            && match kind {
-                IcmpKind::PortUnreachable => connreset,
-                IcmpKind::TtlExpired => netreset,
-            };
+        let report = matches!(
+            kind_of_sock,
+            crate::socket::SockKind::Udp | crate::socket::SockKind::Reliable { .. }
+        ) && match kind {
+            IcmpKind::PortUnreachable => connreset,
+            IcmpKind::TtlExpired => netreset,
+        };
         if report && !self.fail_first_pending(e.to_sock, kind) {
             let sock = self.sock_by_key_mut(e.to_sock).expect("checked above");
             sock.queue.push(Entry::Error {

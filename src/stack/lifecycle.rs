@@ -1,6 +1,7 @@
 //! Creating and closing sockets, and WSAStartup / WSACleanup.
 
 use super::World;
+use crate::catalog::{IPPROTO_SIM_RDM, IPPROTO_SIM_RM};
 use crate::error::{Errno, Result};
 use crate::io::handles::Object;
 use crate::ledger::DropReason;
@@ -22,12 +23,13 @@ pub struct Negotiated {
     pub high: u16,
 }
 
-/// Decides a socket's family, kind and reported protocol from socket()'s arguments.
+/// Decides a socket's family and kind from socket()'s arguments; `message` says whether the
+/// simulator's message protocols are in the catalogue.
 ///
 /// The order of the checks reproduces the Windows rows of Wine's test_WSASocket: AF_UNSPEC
 /// with protocol 0 is WSAEINVAL whatever the type; then a bad type (WSAESOCKTNOSUPPORT) wins
 /// over a bad family (WSAEAFNOSUPPORT), which wins over a bad protocol (WSAEPROTONOSUPPORT).
-pub fn resolve(af: i32, ty: i32, protocol: i32) -> Result<(Family, SockKind)> {
+pub fn resolve(af: i32, ty: i32, protocol: i32, message: bool) -> Result<(Family, SockKind)> {
     const UNSPEC: i32 = 0;
     if af == UNSPEC && protocol == 0 {
         return Err(Errno::Inval);
@@ -44,7 +46,11 @@ pub fn resolve(af: i32, ty: i32, protocol: i32) -> Result<(Family, SockKind)> {
         (0, 17) | (2, 0) | (2, 17) => SockKind::Udp,
         (0, 255) => SockKind::Raw(255),
         (3, p) if (0..=255).contains(&p) => SockKind::Raw(p as u8),
-        // SOCK_RDM / SOCK_SEQPACKET: no provider offers them over IP.
+        (0 | 4, IPPROTO_SIM_RM) if message => SockKind::Reliable { partial: true },
+        (0 | 4, IPPROTO_SIM_RDM) if message => SockKind::Reliable { partial: false },
+        (4, _) if message => return Err(Errno::ProtoNoSupport),
+        // SOCK_RDM / SOCK_SEQPACKET: no provider of a Windows machine's default catalogue
+        // offers them over IP.
         (4, _) | (5, _) => return Err(Errno::SockTNoSupport),
         _ => return Err(Errno::ProtoNoSupport),
     };
@@ -95,7 +101,8 @@ impl World {
         }
     }
 
-    /// Creates a socket on `host`.
+    /// Creates a socket on `host`, from the catalogue entry socket() would choose for its
+    /// family and kind (ws2 may later record the protocol chain it went through).
     pub fn create_socket(
         &mut self,
         host: HostId,
@@ -103,6 +110,11 @@ impl World {
         kind: SockKind,
         overlapped: bool,
     ) -> Result<usize> {
+        let catalog_id = self
+            .catalog
+            .for_socket(family, kind)
+            .ok_or(Errno::ProtoNoSupport)?
+            .catalog_id;
         let generation = self.next_generation();
         let entry = self.sockets.vacant_entry();
         let slot = entry.key();
@@ -113,8 +125,7 @@ impl World {
             handle,
             key,
             host,
-            family,
-            kind,
+            (family, kind, catalog_id),
             overlapped,
             self.cfg.default_rcvbuf,
         ));
@@ -124,6 +135,8 @@ impl World {
                 SockKind::Udp => "udp".to_string(),
                 SockKind::Raw(p) => format!("raw{p}/"),
                 SockKind::Stream => "stream".to_string(),
+                SockKind::Reliable { partial: true } => "rm".to_string(),
+                SockKind::Reliable { partial: false } => "rdm".to_string(),
             },
             if family == Family::V4 { "4" } else { "6" }
         );
@@ -135,6 +148,10 @@ impl World {
     /// wakes threads blocked on the socket (they fail with WSAEINTR).
     pub fn close(&mut self, handle: usize) -> Result<()> {
         let key = self.key_of(handle)?;
+        // A reliable message socket closes its circuit gracefully: the peer is told.
+        if !self.sock(handle)?.shut_wr {
+            self.send_disconnect(handle);
+        }
         self.abort_pending(key, self.cfg.close_status.status());
         self.handles.remove(handle);
         let mut sock = self.sockets.remove(key.slot);
@@ -194,7 +211,7 @@ mod tests {
         ];
         for &(af, ty, proto, ref want) in rows {
             assert_eq!(
-                &resolve(af, ty, proto),
+                &resolve(af, ty, proto, false),
                 want,
                 "socket({af:#x}, {ty:#x}, {proto:#x})"
             );

@@ -2,6 +2,7 @@
 //! is safe Rust and reports caller errors as [`Errno`] values; the `ws2` face and the safe API
 //! both call into it with the simulation's lock held.
 
+mod circuit;
 mod control;
 mod deliver;
 mod lifecycle;
@@ -36,8 +37,9 @@ use crate::sched::{Advance, Sched};
 use crate::socket::Socket;
 use crate::trace::{Event, Trace};
 
+pub(crate) use circuit::Disconnect;
 pub(crate) use lifecycle::resolve as lifecycle_resolve;
-pub(crate) use recv::{recv_one, NameReq, RecvArgs, RecvOk, RecvPoll, MSG_PEEK};
+pub(crate) use recv::{recv_one, take_of, NameReq, RecvArgs, RecvOk, RecvPoll, Take, MSG_PEEK};
 pub(crate) use send::{Dest, SendArgs};
 
 /// Settings fixed when a simulation is built.
@@ -58,6 +60,8 @@ pub(crate) struct Config {
     pub close_status: CloseStatus,
     /// Overlapped requests one socket may have outstanding before WSAEWOULDBLOCK.
     pub max_outstanding: usize,
+    /// The simulator's reliable message protocols are in the catalogue.
+    pub message_protocols: bool,
 }
 
 /// Closures the safe API runs as completion routines, by id.
@@ -95,6 +99,12 @@ pub(crate) struct World {
     pub cports: Map<u64, CompletionPort>,
     pub threads: Map<ThreadId, SimThread>,
     pub requests: Map<u64, Request>,
+    /// Completions whose routines a provider runs itself (WPUQueueApc).
+    pub provider_apcs: crate::io::upcall::ProviderApcs,
+    /// The WPUQueueApc upcall the base provider was given at WSPStartup.
+    pub base_queue_apc: crate::io::upcall::QueueApcOpt,
+    /// The protocol catalogue and the providers started from it.
+    pub catalog: crate::catalog::Catalog,
     /// The safe API's completion closures, by id (see [`crate::sched::thread::Routine`]).
     pub callbacks: Callbacks,
     pub chooser: Chooser,
@@ -121,6 +131,9 @@ impl World {
             cports: Map::new(),
             threads: Map::new(),
             requests: Map::new(),
+            catalog: crate::catalog::Catalog::new(cfg.message_protocols),
+            provider_apcs: Default::default(),
+            base_queue_apc: None,
             callbacks: Callbacks::default(),
             next_object: 0,
             next_request: 0,
@@ -222,6 +235,21 @@ impl World {
         t
     }
 
+    /// A handle for thread `tid` (the ThreadHandle of its WSATHREADID), made once.
+    pub fn thread_handle(&mut self, tid: ThreadId) -> usize {
+        match self.threads.get(&tid).map(|t| t.handle) {
+            Some(h) if h != 0 => h,
+            Some(_) => {
+                let h = self.handles.insert(Object::Thread(tid));
+                if let Some(t) = self.threads.get_mut(&tid) {
+                    t.handle = h;
+                }
+                h
+            }
+            None => 0,
+        }
+    }
+
     pub fn sock(&self, handle: usize) -> Result<&Socket> {
         let key = self.key_of(handle)?;
         Ok(&self.sockets[key.slot])
@@ -272,6 +300,10 @@ impl World {
     /// If every participating thread is blocked, moves time on or declares a deadlock.
     /// Returns whether anything changed (the caller then wakes the waiting threads).
     pub fn maybe_advance(&mut self) -> bool {
+        if !self.provider_apcs.deferred.is_empty() {
+            // Upcalls still to make: whoever holds the lock makes them before it blocks.
+            return false;
+        }
         match self.sched.decide() {
             Advance::NotAllBlocked => false,
             Advance::To(t) => {

@@ -199,7 +199,9 @@ impl World {
         }
         self.implicit_bind(handle)?;
         let shown = as_seen_by(self.sock(handle)?.family, wire);
-        self.sock_mut(handle)?.peer = Some(shown);
+        let sock = self.sock_mut(handle)?;
+        sock.peer = Some(shown);
+        sock.discon = false;
         self.record(|| Event::Connect {
             handle,
             peer: Some(shown),
@@ -223,8 +225,10 @@ impl World {
         if matches!(how, How::Receive | How::Both) {
             sock.shut_rd = true;
         }
-        if matches!(how, How::Send | How::Both) {
-            sock.shut_wr = true;
+        if matches!(how, How::Send | How::Both) && !sock.shut_wr {
+            // The peer of a reliable message socket learns that no more messages will come.
+            self.send_disconnect(handle);
+            self.sock_mut(handle)?.shut_wr = true;
         }
         self.sched.wake_all();
         Ok(())

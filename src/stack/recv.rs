@@ -41,6 +41,8 @@ pub const MSG_CTRUNC: u32 = 0x200;
 pub const MSG_BCAST: u32 = 0x400;
 /// MSG_MCAST (output).
 pub const MSG_MCAST: u32 = 0x800;
+/// MSG_PARTIAL (input on XP1_PARTIAL_MESSAGE protocols; output: a part of a message).
+pub const MSG_PARTIAL: u32 = 0x8000;
 const OUTPUT_ONLY: u32 = MSG_TRUNC | MSG_CTRUNC | MSG_BCAST | MSG_MCAST;
 
 /// What the caller gave for the source address.
@@ -123,7 +125,14 @@ impl World {
                 Errno::NotConn
             });
         }
-        let extra = args.flags & !MSG_PEEK;
+        let partial_ok = sock.kind == SockKind::Reliable { partial: true };
+        if args.msg && matches!(sock.kind, SockKind::Reliable { .. }) {
+            // WSARecvMsg page: "can only be used with datagrams and raw sockets".
+            return Err(Errno::OpNotSupp);
+        }
+        // MSG_PARTIAL is an input flag only where the provider advertises
+        // XP1_PARTIAL_MESSAGE (LPWSPRECVFROM page; UDP does not, winsock-facts §6.4).
+        let extra = args.flags & !MSG_PEEK & !(if partial_ok { MSG_PARTIAL } else { 0 });
         if args.msg {
             // Only MSG_PEEK is an input flag of WSARecvMsg. Output bits left over from a
             // previous call are ignored with a diagnostic; anything else is refused.
@@ -148,6 +157,9 @@ impl World {
         }
         if sock.shut_rd {
             return Err(Errno::Shutdown);
+        }
+        if sock.discon && sock.queue.front().is_none() {
+            return Err(Errno::Discon);
         }
         if self.host(sock.host).net_down {
             return Err(Errno::NetDown);
@@ -200,6 +212,13 @@ impl World {
                 sock.queue.pop();
                 return RecvPoll::Ready(Err((e, Some(about))));
             }
+            Some(Entry::Disconnect) => {
+                // The circuit is closed: this and every later receive on an empty queue.
+                sock.queue.pop();
+                sock.discon = true;
+                sock.peer = None;
+                return RecvPoll::Ready(Err((Errno::Discon, None)));
+            }
             Some(Entry::Datagram(d)) => d.clone(),
         };
         if let NameReq::Len(n) = args.name {
@@ -209,16 +228,26 @@ impl World {
             }
         }
         let ok = recv_one(sock, &arrived, args);
-        let sock = match self.sock_mut(handle) {
-            Ok(s) => s,
-            Err(e) => return RecvPoll::Ready(Err((e, None))),
-        };
-        if !peek {
-            sock.queue.pop();
-            self.ledger.queued -= 1;
-            self.ledger.delivered += 1;
+        let take = take_of(sock.kind, &ok, peek);
+        if let Err(e) = self.consume_head(handle, take) {
+            return RecvPoll::Ready(Err((e, None)));
         }
         RecvPoll::Ready(Ok(ok))
+    }
+
+    /// Takes what a receive read from the head of the queue.
+    pub(crate) fn consume_head(&mut self, handle: usize, take: Take) -> Result<()> {
+        let sock = self.sock_mut(handle)?;
+        match take {
+            Take::All => {
+                sock.queue.pop();
+                self.ledger.queued -= 1;
+                self.ledger.delivered += 1;
+            }
+            Take::Part(n) => sock.queue.consume_front(n),
+            Take::Nothing => {}
+        }
+        Ok(())
     }
 
     /// FIONREAD: the payload bytes of every queued datagram (the current Winsock IOCTL page;
@@ -244,6 +273,13 @@ pub(crate) fn recv_one(sock: &Socket, d: &Arrived, args: &RecvArgs) -> RecvOk {
         None => (Vec::new(), 0, false),
     };
     let mut flags = 0;
+    let mut error = (truncated || ctrunc).then_some(Errno::MsgSize);
+    if truncated && sock.kind == (SockKind::Reliable { partial: true }) {
+        // Delivered in parts: "the MSG_PARTIAL flag is set in lpFlags ... and subsequent
+        // receive operation(s) will retrieve the rest of the message" (LPWSPRECVFROM page).
+        flags |= MSG_PARTIAL;
+        error = None;
+    }
     if args.msg {
         if truncated {
             flags |= MSG_TRUNC;
@@ -265,7 +301,31 @@ pub(crate) fn recv_one(sock: &Socket, d: &Arrived, args: &RecvArgs) -> RecvOk {
         control,
         control_len,
         flags,
-        error: (truncated || ctrunc).then_some(Errno::MsgSize),
+        error,
+    }
+}
+
+/// What a receive does with the message it read.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Take {
+    /// Consumed (a datagram's truncated rest discarded with it).
+    All,
+    /// Its first bytes consumed; the rest stays at the head of the queue (MSG_PARTIAL).
+    Part(usize),
+    /// Left where it is: MSG_PEEK, or a message too large for a reliable protocol without
+    /// partial delivery, which "a subsequent receive operation with a larger buffer can be
+    /// used to retrieve" (LPWSPRECVFROM page).
+    Nothing,
+}
+
+/// How a receive on a socket of `kind` that got `ok` takes its message.
+pub(crate) fn take_of(kind: SockKind, ok: &RecvOk, peek: bool) -> Take {
+    let truncated = ok.copied < ok.data.len();
+    match kind {
+        _ if peek => Take::Nothing,
+        SockKind::Reliable { partial: true } if truncated => Take::Part(ok.copied),
+        SockKind::Reliable { partial: false } if truncated => Take::Nothing,
+        _ => Take::All,
     }
 }
 

@@ -196,7 +196,13 @@ impl World {
     }
 
     /// The hosts a datagram goes to.
-    fn route(&self, from: HostId, dst: &SocketAddr, cast: Cast, handle: usize) -> Result<Route> {
+    pub(super) fn route(
+        &self,
+        from: HostId,
+        dst: &SocketAddr,
+        cast: Cast,
+        handle: usize,
+    ) -> Result<Route> {
         let ip = dst.ip();
         let me = self.host(from);
         if ip.is_loopback() || me.owns(&ip) {
@@ -271,9 +277,16 @@ impl World {
     }
 
     fn dispatch_one(&mut self, mut p: Packet, to: HostId) {
-        let mut rules = std::mem::take(&mut self.faults);
-        let verdict = evaluate(&mut rules, &p, Some(to), &mut self.rng);
-        self.faults = rules;
+        // A reliable protocol's datagrams are not subject to the fault rules: it would
+        // retransmit what is lost, drop duplicates and restore the order.
+        let verdict = if p.transport.is_reliable() {
+            Default::default()
+        } else {
+            let mut rules = std::mem::take(&mut self.faults);
+            let v = evaluate(&mut rules, &p, Some(to), &mut self.rng);
+            self.faults = rules;
+            v
+        };
         for &(rule, fault) in &verdict.fired {
             let datagram = p.id;
             self.record(|| Event::Fault {

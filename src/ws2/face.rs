@@ -18,6 +18,32 @@ thread_local! {
     static LAST_ERROR: Cell<i32> = const { Cell::new(0) };
 }
 
+thread_local! {
+    /// The Winsock function ws2 is running on this thread, for the provider below it to name
+    /// in traces and diagnostics (a provider called directly names itself).
+    static API_CALL: Cell<Option<&'static str>> = const { Cell::new(None) };
+}
+
+/// Restores the previous API name when dropped.
+pub(crate) struct ApiCall(Option<&'static str>);
+
+impl Drop for ApiCall {
+    fn drop(&mut self) {
+        API_CALL.with(|c| c.set(self.0));
+    }
+}
+
+/// Marks the calling thread as running Winsock function `name` until the guard drops.
+pub(crate) fn api_call(name: &'static str) -> ApiCall {
+    ApiCall(API_CALL.with(|c| c.replace(Some(name))))
+}
+
+/// The Winsock function running on this thread, or `provider` when a provider function was
+/// called directly.
+pub(crate) fn api_name(provider: &'static str) -> &'static str {
+    API_CALL.with(|c| c.get()).unwrap_or(provider)
+}
+
 pub(crate) fn set_last_error(code: i32) {
     LAST_ERROR.with(|c| c.set(code));
 }
@@ -116,6 +142,57 @@ pub(crate) fn call_win32<T>(fail: T, body: impl FnOnce(&Cx) -> core::result::Res
         }
         Err(panic) => {
             internal_error(&cx, panic);
+            fail
+        }
+    }
+}
+
+/// Runs a Winsock function's body whose error may be any code (one a service provider
+/// reported through lpErrno): as [`call`], with the raw code stored.
+pub(crate) fn call_raw<T>(fail: T, body: impl FnOnce(&Cx) -> core::result::Result<T, i32>) -> T {
+    let cx = here();
+    match catch_unwind(AssertUnwindSafe(|| body(&cx))) {
+        Ok(Ok(v)) => {
+            set_last_error(0);
+            v
+        }
+        Ok(Err(e)) => {
+            set_last_error(e);
+            fail
+        }
+        Err(panic) => {
+            internal_error(&cx, panic);
+            fail
+        }
+    }
+}
+
+/// Runs a service provider function's body (the SPI): errors go to `*lperrno`, and the
+/// thread's last-error slot is left alone, as the SPI requires ("a specific error code is
+/// available in lpErrno"). A NULL `lperrno` still gets the failure value back.
+pub(crate) fn call_spi<T>(
+    fail: T,
+    lperrno: *mut i32,
+    body: impl FnOnce(&Cx) -> core::result::Result<T, i32>,
+) -> T {
+    let cx = here();
+    let saved = last_error();
+    let out = match catch_unwind(AssertUnwindSafe(|| body(&cx))) {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(e),
+        Err(panic) => {
+            internal_error(&cx, panic);
+            Err(Errno::NetDown.code())
+        }
+    };
+    set_last_error(saved);
+    match out {
+        Ok(v) => v,
+        Err(e) => {
+            if !super::mem::bad(lperrno) {
+                // SAFETY: non-NULL; the caller passes a valid lpErrno (SPI contract).
+                unsafe { super::mem::write(lperrno, e) };
+            }
             fail
         }
     }

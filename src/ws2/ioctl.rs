@@ -14,6 +14,7 @@ use super::mem::{bad, read, write};
 use super::overlapped::{complete_in_overlapped, is_overlapped, notify_for};
 use crate::error::{Errno, Result};
 use crate::io::status::NtStatus;
+use crate::sched::thread::Routine;
 
 /// Controls a socket's I/O mode (FIONBIO) or reads its state (FIONREAD, SIOCATMARK).
 ///
@@ -96,7 +97,7 @@ pub unsafe extern "system" fn WSAIoctl(
         }
         let notify = if is_overlapped(cx, s, lpoverlapped, lpcompletionroutine)? {
             // SAFETY: checked non-NULL by is_overlapped (caller contract).
-            let n = unsafe { notify_for(cx, lpoverlapped, lpcompletionroutine) };
+            let n = unsafe { notify_for(cx, lpoverlapped, lpcompletionroutine.map(Routine::Raw)) };
             cx.world(|w| w.check_routine_allowed(s, &n))?;
             Some(n)
         } else {
@@ -127,7 +128,7 @@ pub unsafe extern "system" fn WSAIoctl(
                 // SAFETY: 16 readable bytes (checked above, caller contract).
                 let guid: GUID = unsafe { read(inp as *const GUID) };
                 if same_guid(&guid, &ws::WSAID_WSARECVMSG) {
-                    let f: LPFN_WSARECVMSG = Some(super::WSARecvMsg);
+                    let f: LPFN_WSARECVMSG = Some(crate::spi::WSARecvMsg);
                     // SAFETY: 8 writable bytes (checked above, caller contract).
                     unsafe { write(out as *mut LPFN_WSARECVMSG, f) };
                 } else if same_guid(&guid, &ws::WSAID_WSASENDMSG) {

@@ -20,11 +20,12 @@
 //! Windows. Any other pointer is trusted to be valid for the length given, as the Win32
 //! contract requires of the caller; the simulator cannot probe memory the way the kernel can.
 
+mod catalog;
 mod convert;
 pub(crate) mod face;
 mod ioctl;
 pub(crate) mod mem;
-mod overlapped;
+pub(crate) mod overlapped;
 mod recv;
 mod send;
 mod socket;
@@ -36,6 +37,7 @@ mod startup;
 // windows-sys's functions of the same names (explicit items take precedence over a glob).
 pub use windows_sys::Win32::Networking::WinSock::*;
 
+pub use catalog::{WSAEnumProtocolsA, WSAEnumProtocolsW, WSCEnumProtocols};
 pub use convert::{htonl, htons, inet_addr, inet_ntop, inet_pton, ntohl, ntohs};
 pub use ioctl::{ioctlsocket, WSAIoctl};
 pub use recv::{recv, recvfrom, WSARecv, WSARecvFrom};
@@ -51,6 +53,5 @@ pub use overlapped::{
     WSACloseEvent, WSACreateEvent, WSAGetOverlappedResult, WSAResetEvent, WSASetEvent,
     WSAWaitForMultipleEvents,
 };
-pub(crate) use recv::WSARecvMsg;
 
 include!("unsupported.rs");

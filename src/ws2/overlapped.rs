@@ -85,18 +85,14 @@ impl Sink for RecvTarget {
 ///
 /// # Safety
 /// `ov` must be a valid, non-NULL OVERLAPPED.
-pub(crate) unsafe fn notify_for(
-    cx: &Cx,
-    ov: *mut OVERLAPPED,
-    routine: LPWSAOVERLAPPED_COMPLETION_ROUTINE,
-) -> Notify {
+pub(crate) unsafe fn notify_for(cx: &Cx, ov: *mut OVERLAPPED, routine: Option<Routine>) -> Notify {
     // SAFETY: a valid OVERLAPPED (caller contract).
     let hevent = unsafe { read(addr_of_mut!((*ov).hEvent)) } as usize;
     Notify {
         thread: Some(cx.thread()),
         overlapped: ov as usize,
         event: (hevent & !1 != 0).then_some(hevent & !1),
-        routine: routine.map(Routine::Raw),
+        routine,
         to_port: hevent & 1 == 0,
     }
 }
@@ -213,10 +209,10 @@ pub unsafe extern "system" fn WSAGetOverlappedResult(
             let cancelled = cx.world(|w| w.cfg.cancelled_error);
             return Err(status.to_errno(cancelled).unwrap_or(Errno::Inval));
         }
-        // Datagram flags come from the status (STATUS_RECEIVE_PARTIAL would be MSG_PARTIAL);
-        // a UDP receive has none.
+        // The flags come from the status, as msafd-style providers derive them: MSG_PARTIAL
+        // for STATUS_RECEIVE_PARTIAL; none for a UDP datagram.
         // SAFETY: checked non-NULL; valid (caller contract).
-        unsafe { write(lpdwflags, 0) };
+        unsafe { write(lpdwflags, status.recv_flags()) };
         Ok(1)
     })
 }

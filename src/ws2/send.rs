@@ -15,6 +15,7 @@ use super::overlapped::{complete_in_overlapped, is_overlapped, notify_for, warn_
 use crate::error::{Errno, Result};
 use crate::io::request::Notify;
 use crate::io::status::NtStatus;
+use crate::sched::thread::Routine;
 use crate::stack::{Dest, SendArgs};
 use crate::wire::cmsg;
 
@@ -36,7 +37,7 @@ unsafe fn overlapped_send(
     }
     warn_byte_count(cx, call, count);
     // SAFETY: checked non-NULL by is_overlapped (caller contract).
-    let notify = unsafe { notify_for(cx, ov, routine) };
+    let notify = unsafe { notify_for(cx, ov, routine.map(Routine::Raw)) };
     cx.world(|w| w.check_routine_allowed(s, &notify))?;
     Ok(Some(notify))
 }

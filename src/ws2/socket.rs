@@ -8,6 +8,7 @@ use windows_sys::Win32::Networking::WinSock::{
 use super::face::{self, Cx};
 use super::mem::{bad, read, read_sockaddr, write_sockaddr};
 use crate::error::{Errno, Result};
+use crate::spi::{info_of, provider_table, start_provider};
 use crate::stack::lifecycle_resolve;
 
 /// Creates a socket (an overlapped-capable one, as socket() does on Windows).
@@ -19,13 +20,15 @@ pub unsafe extern "system" fn socket(
     r#type: WINSOCK_SOCKET_TYPE,
     protocol: i32,
 ) -> SOCKET {
-    face::call(INVALID_SOCKET, |cx| {
-        create(cx, af, r#type, protocol, WSA_FLAG_OVERLAPPED)
+    face::call_raw(INVALID_SOCKET, |cx| {
+        create(cx, (af, r#type, protocol), None, 0, WSA_FLAG_OVERLAPPED)
     })
 }
 
 /// Creates a socket. Arguments left 0 or FROM_PROTOCOL_INFO are taken from `lpprotocolinfo`
-/// when one is given. Socket groups are not supported (`g` must be 0).
+/// when one is given, and its catalogue entry is used if it makes such sockets (so a program
+/// can pick a base protocol under a layered one). Socket groups are not supported (`g` must
+/// be 0).
 ///
 /// # Safety
 /// `lpprotocolinfo`, if not NULL, must be valid for reads of a WSAPROTOCOL_INFOW.
@@ -38,17 +41,20 @@ pub unsafe extern "system" fn WSASocketW(
     g: u32,
     dwflags: u32,
 ) -> SOCKET {
-    face::call(INVALID_SOCKET, |cx| {
+    face::call_raw(INVALID_SOCKET, |cx| {
         let info = if lpprotocolinfo.is_null() {
             None
         } else if bad(lpprotocolinfo) {
-            return Err(Errno::Fault);
+            return Err(Errno::Fault.code());
         } else {
             // SAFETY: non-NULL, valid for a WSAPROTOCOL_INFOW (caller contract).
             let i = unsafe { read(lpprotocolinfo) };
-            Some((i.iAddressFamily, i.iSocketType, i.iProtocol))
+            Some((
+                (i.iAddressFamily, i.iSocketType, i.iProtocol),
+                i.dwCatalogEntryId,
+            ))
         };
-        create_with_info(cx, (af, r#type, protocol), info, g, dwflags)
+        create(cx, (af, r#type, protocol), info, g, dwflags)
     })
 }
 
@@ -65,55 +71,90 @@ pub unsafe extern "system" fn WSASocketA(
     g: u32,
     dwflags: u32,
 ) -> SOCKET {
-    face::call(INVALID_SOCKET, |cx| {
+    face::call_raw(INVALID_SOCKET, |cx| {
         let info = if lpprotocolinfo.is_null() {
             None
         } else if bad(lpprotocolinfo) {
-            return Err(Errno::Fault);
+            return Err(Errno::Fault.code());
         } else {
             // SAFETY: non-NULL, valid for a WSAPROTOCOL_INFOA (caller contract).
             let i = unsafe { read(lpprotocolinfo) };
-            Some((i.iAddressFamily, i.iSocketType, i.iProtocol))
+            Some((
+                (i.iAddressFamily, i.iSocketType, i.iProtocol),
+                i.dwCatalogEntryId,
+            ))
         };
-        create_with_info(cx, (af, r#type, protocol), info, g, dwflags)
+        create(cx, (af, r#type, protocol), info, g, dwflags)
     })
 }
 
-fn create_with_info(
+/// ws2's socket creation: the arguments' checks in Windows' order, the catalogue entry
+/// (the first that makes such sockets, which is a layered provider's chain when one is
+/// installed over the protocol), its provider's WSPSocket, and the entry recorded for the
+/// new socket so later calls reach the same provider.
+fn create(
     cx: &Cx,
     (af, ty, proto): (i32, i32, i32),
-    info: Option<(i32, i32, i32)>,
+    info: Option<((i32, i32, i32), u32)>,
     g: u32,
     flags: u32,
-) -> Result<SOCKET> {
-    cx.init()?;
+) -> core::result::Result<SOCKET, i32> {
+    cx.init().map_err(|e| e.code())?;
     if g != 0 {
-        return Err(Errno::Inval);
+        return Err(Errno::Inval.code());
     }
-    let (af, ty, proto) = match info {
-        None => (af, ty, proto),
-        Some((iaf, ity, iproto)) => {
+    let (args, asked) = match info {
+        None => ((af, ty, proto), None),
+        Some(((iaf, ity, iproto), id)) => {
             let pick = |arg: i32, from: i32| if arg == 0 || arg == -1 { from } else { arg };
-            (pick(af, iaf), pick(ty, ity), pick(proto, iproto))
+            (
+                (pick(af, iaf), pick(ty, ity), pick(proto, iproto)),
+                Some(id),
+            )
         }
     };
-    create(cx, af, ty, proto, flags)
+    let message = cx.world(|w| w.cfg.message_protocols);
+    let (family, kind) =
+        lifecycle_resolve(args.0, args.1, args.2, message).map_err(|e| e.code())?;
+    let entry = cx
+        .world(|w| {
+            asked
+                .and_then(|id| w.catalog.get(id))
+                .filter(|e| e.makes(family, kind))
+                .or_else(|| w.catalog.for_socket(family, kind))
+                .cloned()
+        })
+        .ok_or(Errno::ProtoNoSupport.code())?;
+    let table = start_provider(cx, entry.catalog_id)?;
+    let f = table.lpWSPSocket.ok_or(Errno::OpNotSupp.code())?;
+    let info = info_of(&entry);
+    let mut errno = 0;
+    // SAFETY: the provider's WSPSocket, with a valid protocol info and locals.
+    let s = unsafe { f(args.0, args.1, args.2, &info, 0, flags, &mut errno) };
+    if s == INVALID_SOCKET {
+        return Err(errno);
+    }
+    cx.world(|w| w.sock_mut(s).map(|k| k.catalog_id = entry.catalog_id))
+        .map_err(|e| e.code())?;
+    Ok(s)
 }
 
-fn create(cx: &Cx, af: i32, ty: i32, proto: i32, flags: u32) -> Result<SOCKET> {
-    cx.init()?;
-    let (family, kind) = lifecycle_resolve(af, ty, proto)?;
-    cx.world(|w| w.create_socket(cx.host, family, kind, flags & WSA_FLAG_OVERLAPPED != 0))
-}
-
-/// Closes a socket.
+/// Closes a socket, through its provider's WSPCloseSocket.
 ///
 /// # Safety
 /// Always safe to call; `unsafe` only to match windows-sys.
 pub unsafe extern "system" fn closesocket(s: SOCKET) -> i32 {
-    face::call(SOCKET_ERROR, |cx| {
-        cx.socket(s)?;
-        cx.world(|w| w.close(s)).map(|()| 0)
+    face::call_raw(SOCKET_ERROR, |cx| {
+        cx.socket(s).map_err(|e| e.code())?;
+        let table = provider_table(cx, s)?;
+        let f = table.lpWSPCloseSocket.ok_or(Errno::OpNotSupp.code())?;
+        let mut errno = 0;
+        // SAFETY: the provider's WSPCloseSocket with a local lpErrno.
+        if unsafe { f(s, &mut errno) } == 0 {
+            Ok(0)
+        } else {
+            Err(errno)
+        }
     })
 }
 

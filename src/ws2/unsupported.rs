@@ -1269,36 +1269,6 @@ pub unsafe extern "system" fn WSAEnumNetworkEvents(
     face::unsupported("WSAEnumNetworkEvents", SOCKET_ERROR)
 }
 
-/// `ws2_32.dll!WSAEnumProtocolsA`: not simulated (WSAEOPNOTSUPP).
-#[allow(
-    non_snake_case,
-    unused_variables,
-    clippy::too_many_arguments,
-    clippy::missing_safety_doc
-)]
-pub unsafe extern "system" fn WSAEnumProtocolsA(
-    lpiprotocols: *const i32,
-    lpprotocolbuffer: *mut WSAPROTOCOL_INFOA,
-    lpdwbufferlength: *mut u32,
-) -> i32 {
-    face::unsupported("WSAEnumProtocolsA", SOCKET_ERROR)
-}
-
-/// `ws2_32.dll!WSAEnumProtocolsW`: not simulated (WSAEOPNOTSUPP).
-#[allow(
-    non_snake_case,
-    unused_variables,
-    clippy::too_many_arguments,
-    clippy::missing_safety_doc
-)]
-pub unsafe extern "system" fn WSAEnumProtocolsW(
-    lpiprotocols: *const i32,
-    lpprotocolbuffer: *mut WSAPROTOCOL_INFOW,
-    lpdwbufferlength: *mut u32,
-) -> i32 {
-    face::unsupported("WSAEnumProtocolsW", SOCKET_ERROR)
-}
-
 /// `ws2_32.dll!WSAEventSelect`: not simulated (WSAEOPNOTSUPP).
 #[allow(
     non_snake_case,
@@ -1961,22 +1931,6 @@ pub unsafe extern "system" fn WSCEnumNameSpaceProvidersEx32(
     lpnspbuffer: *mut WSANAMESPACE_INFOEXW,
 ) -> i32 {
     face::unsupported("WSCEnumNameSpaceProvidersEx32", SOCKET_ERROR)
-}
-
-/// `ws2_32.dll!WSCEnumProtocols`: not simulated (WSAEOPNOTSUPP).
-#[allow(
-    non_snake_case,
-    unused_variables,
-    clippy::too_many_arguments,
-    clippy::missing_safety_doc
-)]
-pub unsafe extern "system" fn WSCEnumProtocols(
-    lpiprotocols: *const i32,
-    lpprotocolbuffer: *mut WSAPROTOCOL_INFOW,
-    lpdwbufferlength: *mut u32,
-    lperrno: *mut i32,
-) -> i32 {
-    face::unsupported("WSCEnumProtocols", SOCKET_ERROR)
 }
 
 /// `ws2_32.dll!WSCEnumProtocols32`: not simulated (WSAEOPNOTSUPP).

@@ -1,0 +1,358 @@
+//! ws2's side of the SPI: the upcall table it gives every provider's WSPStartup, and the
+//! base provider's APC function that WPUQueueApc runs in the issuing thread.
+
+use windows_sys::core::BOOL;
+use windows_sys::Win32::Foundation::{HANDLE, HWND, LPARAM, WPARAM};
+use windows_sys::Win32::Networking::WinSock::{
+    FD_SET, LPBLOCKINGCALLBACK, LPWSAUSERAPC, SOCKET, SOCKET_ERROR, WSAEVENT, WSATHREADID,
+    WSPUPCALLTABLE,
+};
+use windows_sys::Win32::System::IO::OVERLAPPED;
+
+use crate::diag::Diagnostic;
+use crate::error::Errno;
+use crate::io::handles::Object;
+use crate::io::upcall::Deferred;
+use crate::sched::thread::Apc;
+use crate::sim::{current, thread_id};
+use crate::ws2::face::call_spi;
+use crate::ws2::mem::{bad, read, write};
+
+/// The upcall table ws2 passes to a provider's WSPStartup. A layered provider passes it on
+/// to the provider below it (or a table of its own wrappers).
+pub fn upcall_table() -> WSPUPCALLTABLE {
+    WSPUPCALLTABLE {
+        lpWPUCloseEvent: Some(WPUCloseEvent),
+        lpWPUCloseSocketHandle: Some(WPUCloseSocketHandle),
+        lpWPUCreateEvent: Some(WPUCreateEvent),
+        lpWPUCreateSocketHandle: Some(WPUCreateSocketHandle),
+        lpWPUFDIsSet: Some(WPUFDIsSet),
+        lpWPUGetProviderPath: Some(WPUGetProviderPath),
+        lpWPUModifyIFSHandle: Some(WPUModifyIFSHandle),
+        lpWPUPostMessage: Some(WPUPostMessage),
+        lpWPUQueryBlockingCallback: Some(WPUQueryBlockingCallback),
+        lpWPUQuerySocketHandleContext: Some(WPUQuerySocketHandleContext),
+        lpWPUQueueApc: Some(WPUQueueApc),
+        lpWPUResetEvent: Some(WPUResetEvent),
+        lpWPUSetEvent: Some(WPUSetEvent),
+        lpWPUOpenCurrentThread: Some(WPUOpenCurrentThread),
+        lpWPUCloseThread: Some(WPUCloseThread),
+    }
+}
+
+/// Queues `lpfnuserapc(dwcontext)` to the thread `lpthreadid` names; it runs in that
+/// thread's next alertable wait. WSAEFAULT when the WSATHREADID does not name a live thread
+/// (winsock-facts §5.15).
+///
+/// # Safety
+/// `lpthreadid` must be NULL or valid for reads; `lperrno` valid for writes.
+#[allow(non_snake_case)]
+pub unsafe extern "system" fn WPUQueueApc(
+    lpthreadid: *const WSATHREADID,
+    lpfnuserapc: LPWSAUSERAPC,
+    dwcontext: usize,
+    lperrno: *mut i32,
+) -> i32 {
+    call_spi(SOCKET_ERROR, lperrno, |cx| {
+        if bad(lpthreadid) || lpfnuserapc.is_none() {
+            return Err(Errno::Fault.code());
+        }
+        // SAFETY: non-NULL, valid for reads (caller contract).
+        let id = unsafe { read(lpthreadid) };
+        cx.world(|w| {
+            let tid = match w.handles.get(id.ThreadHandle as usize) {
+                Some(Object::Thread(t)) => t,
+                _ => return Err(Errno::Fault.code()),
+            };
+            match w.threads.get_mut(&tid).filter(|t| t.alive) {
+                Some(t) => {
+                    t.apcs.push_back(Apc::User {
+                        func: lpfnuserapc,
+                        data: dwcontext,
+                    });
+                    w.sched.wake_all();
+                    Ok(0)
+                }
+                None => Err(Errno::Fault.code()),
+            }
+        })
+    })
+}
+
+/// The calling thread's WSATHREADID: its thread handle, and its id in Reserved.
+///
+/// # Safety
+/// `lpthreadid` must be valid for writes; `lperrno` valid for writes.
+#[allow(non_snake_case)]
+pub unsafe extern "system" fn WPUOpenCurrentThread(
+    lpthreadid: *mut WSATHREADID,
+    lperrno: *mut i32,
+) -> i32 {
+    call_spi(SOCKET_ERROR, lperrno, |cx| {
+        if bad(lpthreadid) {
+            return Err(Errno::Fault.code());
+        }
+        let id = thread_id_of(cx);
+        // SAFETY: non-NULL, valid for writes (caller contract).
+        unsafe { write(lpthreadid, id) };
+        Ok(0)
+    })
+}
+
+/// The WSATHREADID of the calling thread.
+pub(crate) fn thread_id_of(cx: &crate::ws2::face::Cx) -> WSATHREADID {
+    let tid = cx.thread();
+    let handle = cx.world(|w| w.thread_handle(tid));
+    WSATHREADID {
+        ThreadHandle: handle as HANDLE,
+        Reserved: tid.get() as usize,
+    }
+}
+
+/// Closes what WPUOpenCurrentThread opened: nothing to do, the handle lives as long as the
+/// thread's simulation.
+///
+/// # Safety
+/// Always safe; `unsafe` only to match LPWPUCLOSETHREAD.
+#[allow(non_snake_case)]
+pub unsafe extern "system" fn WPUCloseThread(
+    lpthreadid: *const WSATHREADID,
+    lperrno: *mut i32,
+) -> i32 {
+    call_spi(SOCKET_ERROR, lperrno, |_| {
+        if bad(lpthreadid) {
+            Err(Errno::Fault.code())
+        } else {
+            Ok(0)
+        }
+    })
+}
+
+/// A manual-reset event, as WSACreateEvent makes.
+///
+/// # Safety
+/// `lperrno` must be valid for writes.
+#[allow(non_snake_case)]
+pub unsafe extern "system" fn WPUCreateEvent(lperrno: *mut i32) -> WSAEVENT {
+    call_spi(0, lperrno, |cx| {
+        Ok(cx.world(|w| w.create_event(true, false)) as WSAEVENT)
+    })
+}
+
+fn event_upcall(
+    hevent: WSAEVENT,
+    lperrno: *mut i32,
+    op: impl FnOnce(&mut crate::stack::World, usize) -> bool,
+) -> BOOL {
+    call_spi(0, lperrno, |cx| {
+        let h = hevent as usize;
+        cx.world(|w| {
+            if w.event_id(h).is_some() && op(w, h) {
+                Ok(1)
+            } else {
+                Err(Errno::InvalidHandle.code())
+            }
+        })
+    })
+}
+
+/// Closes an event.
+///
+/// # Safety
+/// `lperrno` must be valid for writes.
+#[allow(non_snake_case)]
+pub unsafe extern "system" fn WPUCloseEvent(hevent: WSAEVENT, lperrno: *mut i32) -> BOOL {
+    event_upcall(hevent, lperrno, |w, h| w.close_object(h))
+}
+
+/// Signals an event.
+///
+/// # Safety
+/// `lperrno` must be valid for writes.
+#[allow(non_snake_case)]
+pub unsafe extern "system" fn WPUSetEvent(hevent: WSAEVENT, lperrno: *mut i32) -> BOOL {
+    event_upcall(hevent, lperrno, |w, h| w.set_event(h))
+}
+
+/// Resets an event.
+///
+/// # Safety
+/// `lperrno` must be valid for writes.
+#[allow(non_snake_case)]
+pub unsafe extern "system" fn WPUResetEvent(hevent: WSAEVENT, lperrno: *mut i32) -> BOOL {
+    event_upcall(hevent, lperrno, |w, h| w.reset_event(h))
+}
+
+/// An IFS provider's handle is the socket itself: ws2 takes `proposedhandle` as it is, if it
+/// is a socket of this simulation.
+///
+/// # Safety
+/// `lperrno` must be valid for writes.
+#[allow(non_snake_case)]
+pub unsafe extern "system" fn WPUModifyIFSHandle(
+    dwcatalogentryid: u32,
+    proposedhandle: SOCKET,
+    lperrno: *mut i32,
+) -> SOCKET {
+    let _ = dwcatalogentryid;
+    call_spi(
+        windows_sys::Win32::Networking::WinSock::INVALID_SOCKET,
+        lperrno,
+        |cx| {
+            cx.world(|w| w.key_of(proposedhandle))
+                .map(|_| proposedhandle)
+                .map_err(|_| Errno::NotSock.code())
+        },
+    )
+}
+
+/// Non-IFS socket handles (a layered provider that makes handles of its own) are not
+/// simulated: WSAEOPNOTSUPP and a diagnostic (README, "Not supported").
+///
+/// # Safety
+/// `lperrno` must be valid for writes.
+#[allow(non_snake_case)]
+pub unsafe extern "system" fn WPUCreateSocketHandle(
+    dwcatalogentryid: u32,
+    dwcontext: usize,
+    lperrno: *mut i32,
+) -> SOCKET {
+    let _ = (dwcatalogentryid, dwcontext);
+    unsupported(
+        "WPUCreateSocketHandle",
+        windows_sys::Win32::Networking::WinSock::INVALID_SOCKET,
+        lperrno,
+    )
+}
+
+/// See [`WPUCreateSocketHandle`].
+///
+/// # Safety
+/// `lperrno` must be valid for writes.
+#[allow(non_snake_case)]
+pub unsafe extern "system" fn WPUQuerySocketHandleContext(
+    s: SOCKET,
+    lpcontext: *mut usize,
+    lperrno: *mut i32,
+) -> i32 {
+    let _ = (s, lpcontext);
+    unsupported("WPUQuerySocketHandleContext", SOCKET_ERROR, lperrno)
+}
+
+/// See [`WPUCreateSocketHandle`].
+///
+/// # Safety
+/// `lperrno` must be valid for writes.
+#[allow(non_snake_case)]
+pub unsafe extern "system" fn WPUCloseSocketHandle(s: SOCKET, lperrno: *mut i32) -> i32 {
+    let _ = s;
+    unsupported("WPUCloseSocketHandle", SOCKET_ERROR, lperrno)
+}
+
+/// Provider DLL paths do not exist in the simulation: WSAEOPNOTSUPP.
+///
+/// # Safety
+/// `lperrno` must be valid for writes.
+#[allow(non_snake_case)]
+pub unsafe extern "system" fn WPUGetProviderPath(
+    lpproviderid: *const windows_sys::core::GUID,
+    lpszproviderdllpath: windows_sys::core::PWSTR,
+    lpproviderdllpathlen: *mut i32,
+    lperrno: *mut i32,
+) -> i32 {
+    let _ = (lpproviderid, lpszproviderdllpath, lpproviderdllpathlen);
+    unsupported("WPUGetProviderPath", SOCKET_ERROR, lperrno)
+}
+
+/// No windows or messages in the simulation: FALSE.
+///
+/// # Safety
+/// Always safe; `unsafe` only to match LPWPUPOSTMESSAGE.
+#[allow(non_snake_case)]
+pub unsafe extern "system" fn WPUPostMessage(
+    hwnd: HWND,
+    msg: u32,
+    wparam: WPARAM,
+    lparam: LPARAM,
+) -> BOOL {
+    let _ = (hwnd, msg, wparam, lparam);
+    let (sim, _) = current();
+    sim.with(|w| {
+        w.diagnose(Diagnostic::Unsupported {
+            function: "WPUPostMessage",
+        })
+    });
+    0
+}
+
+/// Winsock 2 has no blocking hooks: the callback is NULL, so a provider waits on its own.
+///
+/// # Safety
+/// `lplpfncallback` and `lpdwcontext` must be valid for writes.
+#[allow(non_snake_case)]
+pub unsafe extern "system" fn WPUQueryBlockingCallback(
+    dwcatalogentryid: u32,
+    lplpfncallback: *mut LPBLOCKINGCALLBACK,
+    lpdwcontext: *mut usize,
+    lperrno: *mut i32,
+) -> i32 {
+    let _ = dwcatalogentryid;
+    call_spi(SOCKET_ERROR, lperrno, |_| {
+        if bad(lplpfncallback) || bad(lpdwcontext) {
+            return Err(Errno::Fault.code());
+        }
+        // SAFETY: non-NULL, valid for writes (caller contract).
+        unsafe {
+            write(lplpfncallback, None);
+            write(lpdwcontext, 0);
+        }
+        Ok(0)
+    })
+}
+
+/// select() is not simulated, so no FD_SET reaches a provider: always 0.
+///
+/// # Safety
+/// Always safe; `fdset` is not read.
+#[allow(non_snake_case)]
+pub unsafe extern "system" fn WPUFDIsSet(s: SOCKET, fdset: *const FD_SET) -> i32 {
+    let _ = (s, fdset);
+    0
+}
+
+fn unsupported<T>(function: &'static str, fail: T, lperrno: *mut i32) -> T {
+    call_spi(fail, lperrno, |cx| {
+        cx.world(|w| w.diagnose(Diagnostic::Unsupported { function }));
+        Err(Errno::OpNotSupp.code())
+    })
+}
+
+/// Makes one deferred upcall: the provider asks ws2 to queue its APC function to the thread
+/// it captured. Returns whether the APC was queued.
+pub(crate) fn queue_deferred_apc(d: &Deferred) -> bool {
+    let id = WSATHREADID {
+        ThreadHandle: d.thread_handle as HANDLE,
+        Reserved: d.thread_reserved,
+    };
+    let mut errno = 0;
+    // SAFETY: the upcall is the WPUQueueApc the provider was given at WSPStartup (ws2's, or
+    // a layered provider's wrapper of it), called with valid pointers to locals.
+    unsafe { (d.queue_apc)(&id, Some(provider_apc), d.record as usize, &mut errno) == 0 }
+}
+
+/// The base provider's APC function: runs in the issuing thread's alertable wait and calls
+/// the client's completion routine of a due completion of that thread (the seeded choice
+/// among several, as for every completion routine; `dwcontext` names the completion whose
+/// upcall queued this call).
+unsafe extern "system" fn provider_apc(dwcontext: usize) {
+    let _ = dwcontext;
+    let (sim, _) = current();
+    let tid = thread_id(&sim);
+    let Some(r) = sim.with(|w| w.take_provider_completion(tid, provider_apc)) else {
+        return;
+    };
+    // SAFETY: the client's LPWSAOVERLAPPED_COMPLETION_ROUTINE with the OVERLAPPED it passed,
+    // which must stay valid until its completion is handled (SPI and Win32 contract).
+    unsafe { (r.routine)(r.error, r.bytes, r.overlapped as *mut OVERLAPPED, r.flags) };
+    sim.with(|w| w.routine_returned(tid, r.sock));
+}
