@@ -6,6 +6,9 @@
 //!   in `Win32::Networking::WinSock`, so code written against windows-sys switches to the
 //!   simulator by changing one `use` line. `WSARecvMsg` is reached as on Windows, through
 //!   `WSAIoctl(SIO_GET_EXTENSION_FUNCTION_POINTER, WSAID_WSARECVMSG)`.
+//! - [`spi`]: the service provider interface under ws2: the base provider's `WSPStartup`,
+//!   `WSPRecvFrom` and `WSPRecv`, ws2's upcall table, and layered providers.
+//! - [`kernel32`]: events, waits, APCs, completion ports and cancellation, in virtual time.
 //! - [`api`]: a safe, idiomatic Rust API over the same core.
 //! - [`Sim`]: a simulation (hosts, network, virtual clock, seed, fault rules, trace).
 //!
