@@ -58,5 +58,6 @@ pub use sched::thread::ThreadId;
 pub use sched::time::Instant;
 pub use sim::{EnterGuard, HostSpec, JoinHandle, Outside, Sim, SimBuilder};
 pub use socket::SockKind;
+pub use stack::Personality;
 pub use trace::{Event, Record, Trace};
 pub use wire::sockaddr::Family;

@@ -1029,3 +1029,27 @@ fn doc_conversions() {
         assert_eq!(WSAGetLastError(), WSAEAFNOSUPPORT);
     }
 }
+
+/// getsockname page: "This call is especially useful when a connect call has been made
+/// without doing a bind first; the getsockname function provides the only way to determine
+/// the local association that has been set by the system": after connect, a socket bound to
+/// a wildcard address (implicitly here) reports the local address the route chose; after a
+/// disconnect (AF_UNSPEC) the wildcard again.
+#[test]
+fn doc_getsockname_after_connect_reports_the_chosen_address() {
+    startup();
+    let (_peer, peer_addr) = bound("127.0.0.1:0");
+    let s = udp(AF_INET);
+    assert_eq!(unsafe { connect(s, peer_addr.ptr(), peer_addr.len) }, 0);
+    let mut me = addr("0.0.0.0:0");
+    let mut len = 16;
+    assert_eq!(unsafe { getsockname(s, me.mut_ptr(), &mut len) }, 0);
+    let local = from_raw(&me.storage, len);
+    assert_eq!(local.ip(), std::net::IpAddr::from([127, 0, 0, 1]));
+    assert_ne!(local.port(), 0);
+    let unspec: SOCKADDR = unsafe { std::mem::zeroed() };
+    assert_eq!(unsafe { connect(s, &unspec, 16) }, 0);
+    let mut len = 16;
+    assert_eq!(unsafe { getsockname(s, me.mut_ptr(), &mut len) }, 0);
+    assert!(from_raw(&me.storage, len).ip().is_unspecified());
+}

@@ -187,6 +187,51 @@ pub fn tcpip_entries() -> Vec<ProtocolEntry> {
     v
 }
 
+/// MSAFD nwlnkipx: {11058240-BE47-11CF-95C8-00805F48A192}.
+pub const MSAFD_IPX: ProviderId = [
+    0x40, 0x82, 0x05, 0x11, 0x47, 0xBE, 0xCF, 0x11, 0x95, 0xC8, 0x00, 0x80, 0x5F, 0x48, 0xA1, 0x92,
+];
+
+/// The IPX and SPX entries Wine 8 lists after TCP/IP (Personality::Wine8 only): family,
+/// type, protocol and dwServiceFlags1 as its WSAEnumProtocolsW reports them
+/// (diff/corpus/catalog_enum.json). No socket of them can be made (AF_IPX is not a family
+/// the simulator has), as on a Linux host without IPX.
+pub fn ipx_entries(first: u32) -> Vec<ProtocolEntry> {
+    const AF_IPX: i32 = 6;
+    const SOCK_SEQPACKET: i32 = 5;
+    let entry = |id, (ty, proto), flags, name: &str| ProtocolEntry {
+        service_flags1: flags,
+        provider_flags: 0,
+        provider_id: MSAFD_IPX,
+        catalog_id: id,
+        chain_len: BASE_PROTOCOL,
+        chain: Vec::new(),
+        family: AF_IPX,
+        sockaddr_len: 14,
+        socket_type: ty,
+        protocol: proto,
+        protocol_max_offset: 0,
+        message_size: 0,
+        name: name.to_string(),
+        kind: SockKind::Udp,
+    };
+    vec![
+        entry(first, (2, 1000), 0x40609, "MSAFD nwlnkipx [IPX]"),
+        entry(
+            first + 1,
+            (SOCK_SEQPACKET, 1256),
+            0x2001e,
+            "MSAFD nwlnkspx [SPX]",
+        ),
+        entry(
+            first + 2,
+            (SOCK_SEQPACKET, 1257),
+            0x2003e,
+            "MSAFD nwlnkspx [SPX II]",
+        ),
+    ]
+}
+
 /// The simulator's two reliable message protocols, over IPv4 and IPv6 (see the README): one
 /// that delivers a message larger than the buffers in parts (XP1_PARTIAL_MESSAGE), one that
 /// does not (WSAEMSGSIZE, and the message stays queued).

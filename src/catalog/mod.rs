@@ -62,13 +62,19 @@ impl core::fmt::Debug for Catalog {
 impl Catalog {
     /// The catalogue of a Windows machine with TCP/IP, plus the simulator's message protocols
     /// when asked for.
-    pub fn new(message_protocols: bool) -> Catalog {
+    pub fn new(message_protocols: bool, wine8: bool) -> Catalog {
         let mut entries = tcpip_entries();
         let mut next_id = FIRST_EXTRA_ID;
         let mut startups = BTreeMap::from([
             (MSAFD_TCPIP, Startup::Builtin),
             (MSAFD_TCPIP6, Startup::Builtin),
         ]);
+        if wine8 {
+            // Wine 8 lists IPX and SPX after TCP/IP (diff/corpus/catalog_enum.json).
+            let more = ipx_entries(next_id);
+            next_id += more.len() as u32;
+            entries.extend(more);
+        }
         if message_protocols {
             let more = message_entries(next_id);
             next_id += more.len() as u32;
@@ -211,7 +217,7 @@ mod tests {
 
     #[test]
     fn default_catalogue_order_and_visibility() {
-        let c = Catalog::new(false);
+        let c = Catalog::new(false, false);
         let ids: Vec<u32> = c
             .enumerate(None, false)
             .iter()
@@ -236,7 +242,7 @@ mod tests {
 
     #[test]
     fn layered_chains_go_first_and_stay_listed() {
-        let mut c = Catalog::new(false);
+        let mut c = Catalog::new(false, false);
         let got = c
             .install_layered("lsp", [7; 16], Some(fake_startup), &[1002])
             .unwrap();

@@ -104,7 +104,8 @@ impl World {
         let key = sock.key;
         self.check_routine_allowed(handle, &notify)?;
         if let NameReq::Len(n) = args.name {
-            if n < sock.family.sockaddr_len() {
+            // W5: Wine takes the datagram and reports a name length of -1 instead.
+            if n < sock.family.sockaddr_len() && !sock.wine8() {
                 return Err(Errno::Fault);
             }
         }
@@ -286,7 +287,10 @@ impl World {
             None => (None, false),
         };
         if let Some((port_id, key)) = port {
-            let skipped = immediate && status.is_success() && skip;
+            // Windows queues a packet for an immediate warning (truncation) even so; Wine 8
+            // skips it too (diff/corpus/port_skip_on_success.json, port_packets.json).
+            let skips = status.is_success() || (self.cfg.wine8() && !status.is_error());
+            let skipped = immediate && skip && skips;
             if n.to_port && !skipped {
                 self.post_packet(
                     port_id,

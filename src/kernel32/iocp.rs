@@ -160,6 +160,13 @@ pub unsafe extern "system" fn GetQueuedCompletionStatusEx(
     falertable: BOOL,
 ) -> BOOL {
     call_win32(0, |cx| {
+        if ulcount == 0 && !bad(ulnumentriesremoved) && cx.world(|w| w.cfg.wine8()) {
+            // Wine 8 takes nothing, yet reports one entry removed and success, without
+            // touching the array (diff/corpus/port_ex_and_association.json).
+            // SAFETY: checked non-NULL; valid for writes (caller contract).
+            unsafe { write(ulnumentriesremoved, 1) };
+            return Ok(1);
+        }
         if ulcount == 0 || bad(lpcompletionportentries) || bad(ulnumentriesremoved) {
             return Err(ERROR_INVALID_PARAMETER);
         }

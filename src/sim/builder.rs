@@ -12,7 +12,7 @@ use crate::net::topology::{Host, HostId, IfAddr};
 use crate::net::PathProps;
 use crate::sched::choice::Choices;
 use crate::socket::options::DEFAULT_BUF;
-use crate::stack::{Config, World};
+use crate::stack::{Config, Personality, World};
 
 /// What is wrong with a simulation's configuration.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -53,11 +53,12 @@ pub struct SimBuilder {
     trace: bool,
     port_unreachable: bool,
     rcvbuf: u32,
-    choices: Choices,
+    choices: Option<Choices>,
     cancelled_error: CancelledError,
-    close_status: CloseStatus,
+    close_status: Option<CloseStatus>,
     max_outstanding: usize,
     message_protocols: bool,
+    personality: Personality,
 }
 
 impl Default for SimBuilder {
@@ -79,11 +80,12 @@ impl SimBuilder {
             trace: true,
             port_unreachable: true,
             rcvbuf: DEFAULT_BUF,
-            choices: Choices::Seeded,
+            choices: None,
             cancelled_error: CancelledError::OperationAborted,
-            close_status: CloseStatus::Cancelled,
+            close_status: None,
             max_outstanding: usize::MAX,
             message_protocols: false,
+            personality: Personality::Windows,
         }
     }
 
@@ -142,9 +144,9 @@ impl SimBuilder {
     }
 
     /// How choices Windows leaves open (the order of ready completion routines) are made
-    /// (default: from the seed).
+    /// (default: from the seed; in completion order under Personality::Wine8).
     pub fn choices(mut self, c: Choices) -> Self {
-        self.choices = c;
+        self.choices = Some(c);
         self
     }
 
@@ -154,9 +156,10 @@ impl SimBuilder {
         self
     }
 
-    /// The status closesocket completes pending receives with (default STATUS_CANCELLED).
+    /// The status closesocket completes pending receives with (default: the personality's,
+    /// STATUS_CANCELLED on Windows, STATUS_HANDLES_CLOSED on Wine 8).
     pub fn close_status(mut self, s: CloseStatus) -> Self {
-        self.close_status = s;
+        self.close_status = Some(s);
         self
     }
 
@@ -164,6 +167,14 @@ impl SimBuilder {
     /// with WSAEWOULDBLOCK (default: no limit).
     pub fn max_outstanding(mut self, n: usize) -> Self {
         self.max_outstanding = n;
+        self
+    }
+
+    /// Whose behaviour to reproduce where implementations differ: real Windows (the
+    /// default), or Wine 8, so that differential tests against Wine can match it exactly.
+    /// Every difference is a row of CONTRACT.md's section W.
+    pub fn personality(mut self, p: Personality) -> Self {
+        self.personality = p;
         self
     }
 
@@ -222,11 +233,20 @@ impl SimBuilder {
             default_rcvbuf: self.rcvbuf,
             lan_latency: self.lan_latency,
             paths,
-            choices: self.choices,
+            // Wine runs due routines in completion order (its APC queue is FIFO):
+            // diff/corpus/overlapped_routines_batch.json.
+            choices: self.choices.clone().unwrap_or(match self.personality {
+                Personality::Windows => Choices::Seeded,
+                Personality::Wine8 => Choices::InOrder,
+            }),
             cancelled_error: self.cancelled_error,
-            close_status: self.close_status,
+            close_status: self.close_status.unwrap_or(match self.personality {
+                Personality::Windows => CloseStatus::Cancelled,
+                Personality::Wine8 => CloseStatus::HandlesClosed,
+            }),
             max_outstanding: self.max_outstanding,
             message_protocols: self.message_protocols,
+            personality: self.personality,
         };
         let world = World::new(cfg, self.seed, hosts, self.faults);
         Ok(Sim {

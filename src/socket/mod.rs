@@ -79,6 +79,8 @@ pub(crate) struct Socket {
     pub kind: SockKind,
     /// The catalogue entry it was made from (SO_PROTOCOL_INFO; ws2 calls its provider).
     pub catalog_id: u32,
+    /// Whose behaviour it reproduces (CONTRACT.md, section W).
+    pub personality: crate::stack::Personality,
     /// A reliable message socket whose peer closed the circuit gracefully: receives fail
     /// with WSAEDISCON once the queue is empty.
     pub discon: bool,
@@ -93,6 +95,13 @@ pub(crate) struct Socket {
     pub bound_port: Option<(Transport, u16)>,
     /// The connected peer (as the socket's family sees it).
     pub peer: Option<SocketAddr>,
+    /// For a socket bound to a wildcard address and connected: the local address the route
+    /// to the peer chose, which getsockname reports ("the local association that has been
+    /// set by the system", getsockname page).
+    pub conn_local: Option<IpAddr>,
+    /// Wine 8 only: the foreign IPv4 address a bind() accepted while binding the wildcard
+    /// address; getsockname reports it.
+    pub wine_shown: Option<IpAddr>,
     pub shut_rd: bool,
     pub shut_wr: bool,
     pub opts: SockOpts,
@@ -125,12 +134,15 @@ impl Socket {
             family,
             kind,
             catalog_id,
+            personality: crate::stack::Personality::Windows,
             discon: false,
             overlapped,
             nonblocking: false,
             local: None,
             bound_port: None,
             peer: None,
+            conn_local: None,
+            wine_shown: None,
             shut_rd: false,
             shut_wr: false,
             opts: SockOpts::new(rcvbuf),
@@ -153,6 +165,11 @@ impl Socket {
             (_, Family::V4) => 65507,
             (_, Family::V6) => 65527,
         }
+    }
+
+    /// It reproduces Wine 8.
+    pub fn wine8(&self) -> bool {
+        self.personality == crate::stack::Personality::Wine8
     }
 
     /// Whether this IPv6 socket also carries IPv4 (IPV6_V6ONLY off).

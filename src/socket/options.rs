@@ -535,6 +535,19 @@ pub(crate) fn get(
     if let Err(e) = check_applicable(sock.kind, sock.family, spec, false, sock.local.is_some()) {
         return GetOutcome::err(e);
     }
+    // Wine 8 asks the host for IPV6_V6ONLY, and Linux has no such option on an AF_INET
+    // socket: WSAEOPNOTSUPP, with *optlen already set to the option's one byte
+    // (diff/corpus/ipv6only.json under Wine; Windows reads 1).
+    if sock.wine8()
+        && sock.family == Family::V4
+        && (spec.level, spec.name) == (ws::IPPROTO_IPV6, ws::IPV6_V6ONLY)
+    {
+        return GetOutcome {
+            result: Err(Errno::OpNotSupp),
+            bytes: Vec::new(),
+            optlen: Some(1),
+        };
+    }
     // Every option refuses optlen <= 0 with WSAEFAULT and leaves *optlen alone.
     if optlen <= 0 {
         return GetOutcome::err(Errno::Fault);

@@ -76,6 +76,11 @@ impl RecvQueue {
         }
     }
 
+    /// Nothing queued (no datagram, error or disconnection).
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
     /// Payload bytes queued (FIONREAD on Windows reports this total; see the contract table).
     pub fn bytes(&self) -> usize {
         self.bytes

@@ -18,7 +18,7 @@ use crate::sim::block::Wait;
 use crate::stack::{NameReq, RecvArgs, RecvOk};
 use crate::wire::cmsg;
 use crate::ws2::face::{self, api_name, call_spi, Cx};
-use crate::ws2::mem::{bad, read, scatter, write, write_sockaddr, wsabufs};
+use crate::ws2::mem::{bad, read, scatter, write, write_name, wsabufs};
 use crate::ws2::overlapped::{
     complete_in_overlapped, is_overlapped, notify_for, warn_byte_count, RecvTarget,
 };
@@ -83,13 +83,15 @@ unsafe fn post(
     match cx.world(|w| w.post_recv(s, args, notify, Box::new(target)))? {
         Posted::Pending => Err(Errno::IoPending),
         Posted::Done { status, ok } => {
-            if !bad(count) {
+            // W3: Wine does not write the count when the datagram did not fit.
+            if !bad(count) && ok.writes_count() {
                 // SAFETY: non-NULL, valid (caller contract).
                 unsafe { write(count, ok.copied as u32) };
             }
             if status.is_success() {
                 Ok(ok.flags)
-            } else if routine.is_some() {
+            } else if routine.is_some() && !ok.wine8 {
+                // W21: Wine fails at once with WSAEMSGSIZE (and still queues the routine).
                 Err(Errno::IoPending)
             } else {
                 Err(Errno::MsgSize)
@@ -261,16 +263,18 @@ unsafe fn provider_recv(
     if recv_from && cx.world(|w| w.sock(s).map(|s| s.peer.is_some()))? {
         return Err(Errno::IsConn);
     }
-    // No buffers at all is WSAEINVAL (Wine test_empty_recv, Windows rows).
-    if bufs.is_null() || count == 0 {
+    let wine8 = cx.world(|w| w.cfg.wine8());
+    // No buffers at all is WSAEINVAL (Wine test_empty_recv, Windows rows). W22: Wine
+    // receives into no buffers (WSAEMSGSIZE).
+    if (bufs.is_null() || count == 0) && !wine8 {
         return Err(Errno::Inval);
     }
     if bad(flags) {
         return Err(Errno::Fault);
     }
     // The byte count may be NULL only for an overlapped call (Wine test_WSASendTo shows the
-    // rule for sends; the WSARecv page states it for receives).
-    if !with_ov && bad(nbytes) {
+    // rule for sends; the WSARecv page states it for receives). W8: Wine does without.
+    if !with_ov && bad(nbytes) && !wine8 {
         return Err(Errno::Fault);
     }
     // SAFETY: forwarded caller contract.
@@ -326,10 +330,10 @@ unsafe fn provider_recv(
     // counters by the checks above (caller contract).
     unsafe {
         scatter(&bufs, &ok.data[..ok.copied]);
-        if name != NameReq::None {
-            write_sockaddr(from, fromlen, &ok.from);
+        if let NameReq::Len(cap) = name {
+            write_name(from, fromlen, cap, &ok.from);
         }
-        if !bad(nbytes) {
+        if !bad(nbytes) && ok.writes_count() {
             write(nbytes, ok.copied as u32);
         }
         write(flags, ok.flags);
@@ -371,21 +375,24 @@ pub(crate) unsafe extern "system" fn WSARecvMsg(
             return Err(Errno::Fault);
         }
         let with_ov = is_overlapped(cx, s, lpoverlapped, lpcompletionroutine)?;
-        // "This parameter can be NULL only if the lpOverlapped parameter is not NULL."
-        if !with_ov && bad(lpdwnumberofbytesrecvd) {
+        let wine8 = cx.world(|w| w.cfg.wine8());
+        // "This parameter can be NULL only if the lpOverlapped parameter is not NULL." (W8:
+        // Wine does without.)
+        if !with_ov && bad(lpdwnumberofbytesrecvd) && !wine8 {
             return Err(Errno::Fault);
         }
         // SAFETY: `lpmsg` is non-NULL and valid (caller contract).
         let msg = unsafe { read(lpmsg) };
         // The WSARecvMsg page: a NULL name with a non-zero namelen, or a NULL Control.buf with
-        // a non-zero Control.len, is WSAEFAULT.
-        if (msg.name.is_null() && msg.namelen != 0)
+        // a non-zero Control.len, is WSAEFAULT. W6: Wine takes a NULL name as no name. W7:
+        // Wine fails a NULL control buffer only when it has control messages to write.
+        if (msg.name.is_null() && msg.namelen != 0 && !wine8)
             || (!msg.name.is_null() && (bad(msg.name) || msg.namelen < 0))
         {
             return Err(Errno::Fault);
         }
         // Like a WSABUF, a control buffer of length 0 is never touched, whatever its pointer.
-        if msg.Control.len != 0 && bad(msg.Control.buf) {
+        if msg.Control.len != 0 && bad(msg.Control.buf) && !(wine8 && msg.Control.buf.is_null()) {
             return Err(Errno::Fault);
         }
         if msg.lpBuffers.is_null() && msg.dwBufferCount != 0 {
@@ -432,23 +439,28 @@ pub(crate) unsafe extern "system" fn WSARecvMsg(
         // what is written (caller contract for validity).
         unsafe {
             scatter(&bufs, &ok.data[..ok.copied]);
-            if name != NameReq::None {
-                write_sockaddr(
+            if msg.Control.buf.is_null() && ok.control_len > 0 {
+                // W7: Wine has taken the datagram and copied its data, then fails.
+                return Err(Errno::Fault);
+            }
+            if let NameReq::Len(cap) = name {
+                write_name(
                     msg.name,
                     core::ptr::addr_of_mut!((*lpmsg).namelen),
+                    cap,
                     &ok.from,
                 );
             }
             if !msg.Control.buf.is_null() && ok.control_len > 0 {
                 let out = core::slice::from_raw_parts_mut(msg.Control.buf, ok.control_len);
-                cmsg::encode(&ok.control, out);
+                cmsg::encode_with(&ok.control, out, !ok.wine8);
             }
             write(
                 core::ptr::addr_of_mut!((*lpmsg).Control.len),
                 ok.control_len as u32,
             );
             write(core::ptr::addr_of_mut!((*lpmsg).dwFlags), ok.flags);
-            if !bad(lpdwnumberofbytesrecvd) {
+            if !bad(lpdwnumberofbytesrecvd) && ok.writes_count() {
                 write(lpdwnumberofbytesrecvd, ok.copied as u32);
             }
             note_sync_completion(lpoverlapped, &ok);

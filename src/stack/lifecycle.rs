@@ -129,6 +129,16 @@ impl World {
             overlapped,
             self.cfg.default_rcvbuf,
         ));
+        let personality = self.cfg.personality;
+        if let Ok(s) = self.sock_mut(handle) {
+            s.personality = personality;
+            if personality == crate::stack::Personality::Wine8 {
+                // W13: Wine uses its host's default TTL and hop limit (Linux: 64), where
+                // Windows uses 128.
+                s.opts.ttl = 64;
+                s.opts.hops6 = 64;
+            }
+        }
         let what = format!(
             "{}{}",
             match kind {

@@ -62,6 +62,26 @@ pub(crate) struct Config {
     pub max_outstanding: usize,
     /// The simulator's reliable message protocols are in the catalogue.
     pub message_protocols: bool,
+    /// Whose behaviour to reproduce.
+    pub personality: Personality,
+}
+
+impl Config {
+    /// The simulation reproduces Wine 8 (CONTRACT.md, section W).
+    pub fn wine8(&self) -> bool {
+        self.personality == Personality::Wine8
+    }
+}
+
+/// Whose behaviour the simulation reproduces where implementations differ.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum Personality {
+    /// Real Windows (the default): Windows' own behaviour, as Wine's conformance tests assert
+    /// it on Windows, then Microsoft's documentation.
+    #[default]
+    Windows,
+    /// Wine 8.0 (Debian bookworm's wine64), as the differential executor observes it.
+    Wine8,
 }
 
 /// Closures the safe API runs as completion routines, by id.
@@ -131,7 +151,7 @@ impl World {
             cports: Map::new(),
             threads: Map::new(),
             requests: Map::new(),
-            catalog: crate::catalog::Catalog::new(cfg.message_protocols),
+            catalog: crate::catalog::Catalog::new(cfg.message_protocols, cfg.wine8()),
             provider_apcs: Default::default(),
             base_queue_apc: None,
             callbacks: Callbacks::default(),

@@ -43,6 +43,10 @@ pub const MSG_BCAST: u32 = 0x400;
 pub const MSG_MCAST: u32 = 0x800;
 /// MSG_PARTIAL (input on XP1_PARTIAL_MESSAGE protocols; output: a part of a message).
 pub const MSG_PARTIAL: u32 = 0x8000;
+/// MSG_OOB.
+const MSG_OOB: u32 = 0x1;
+/// MSG_WAITALL.
+const MSG_WAITALL: u32 = 0x8;
 const OUTPUT_ONLY: u32 = MSG_TRUNC | MSG_CTRUNC | MSG_BCAST | MSG_MCAST;
 
 /// What the caller gave for the source address.
@@ -85,10 +89,19 @@ pub(crate) struct RecvOk {
     /// WSAEMSGSIZE when data or control was truncated: the call fails, but everything above
     /// is still written.
     pub error: Option<Errno>,
+    /// Wine 8's way of writing a receive's results (W3, W5, W12): the face reads it.
+    pub wine8: bool,
+}
+
+impl RecvOk {
+    /// Whether the byte count is written: always on Windows, only on success under Wine 8
+    /// (W3).
+    pub fn writes_count(&self) -> bool {
+        !(self.wine8 && self.error.is_some())
+    }
 }
 
 /// The result of looking at the queue.
-#[derive(Debug)]
 pub(crate) enum RecvPoll<E = Errno> {
     Ready(core::result::Result<RecvOk, E>),
     /// Nothing queued: the caller blocks, or fails with WSAEWOULDBLOCK.
@@ -116,10 +129,11 @@ impl World {
     fn recv_checks(&mut self, handle: usize, args: &RecvArgs) -> Result<()> {
         let sock = self.sock(handle)?;
         let peek = args.flags & MSG_PEEK != 0;
+        let wine8 = sock.wine8();
         if sock.kind == SockKind::Stream {
             // WSARecvMsg page: MSG_PEEK on a non-datagram socket is WSAEOPNOTSUPP. Otherwise
-            // this is a TCP socket that never connected.
-            return Err(if args.msg && peek {
+            // this is a TCP socket that never connected. (W16: Wine says WSAENOTCONN.)
+            return Err(if args.msg && peek && !wine8 {
                 Errno::OpNotSupp
             } else {
                 Errno::NotConn
@@ -132,7 +146,11 @@ impl World {
         }
         // MSG_PARTIAL is an input flag only where the provider advertises
         // XP1_PARTIAL_MESSAGE (LPWSPRECVFROM page; UDP does not, winsock-facts §6.4).
-        let extra = args.flags & !MSG_PEEK & !(if partial_ok { MSG_PARTIAL } else { 0 });
+        let mut extra = args.flags & !MSG_PEEK & !(if partial_ok { MSG_PARTIAL } else { 0 });
+        if wine8 {
+            // W10: Wine accepts MSG_OOB, MSG_WAITALL and MSG_PARTIAL on a datagram socket.
+            extra &= !(MSG_OOB | MSG_WAITALL | MSG_PARTIAL);
+        }
         if args.msg {
             // Only MSG_PEEK is an input flag of WSARecvMsg. Output bits left over from a
             // previous call are ignored with a diagnostic; anything else is refused.
@@ -152,7 +170,8 @@ impl World {
             return Err(Errno::OpNotSupp);
         }
         let sock = self.sock(handle)?;
-        if sock.local.is_none() {
+        // W9: Wine waits on an unbound socket, as if nothing had arrived yet.
+        if sock.local.is_none() && !wine8 {
             return Err(Errno::Inval);
         }
         if sock.shut_rd {
@@ -222,8 +241,9 @@ impl World {
             Some(Entry::Datagram(d)) => d.clone(),
         };
         if let NameReq::Len(n) = args.name {
-            if n < sock.family.sockaddr_len() {
-                // Nothing written, datagram kept (Wine test_UDP, Windows rows).
+            // Nothing written, datagram kept (Wine test_UDP, Windows rows). W5: Wine takes the
+            // datagram and reports a name length of -1.
+            if n < sock.family.sockaddr_len() && !sock.wine8() {
                 return RecvPoll::Ready(Err((Errno::Fault, Some(arrived.id))));
             }
         }
@@ -253,7 +273,15 @@ impl World {
     /// FIONREAD: the payload bytes of every queued datagram (the current Winsock IOCTL page;
     /// see CONTRACT.md for the disagreement with the Winsock 1.1 text and with Wine).
     pub fn bytes_queued(&self, handle: usize) -> Result<usize> {
-        Ok(self.sock(handle)?.queue.bytes())
+        let sock = self.sock(handle)?;
+        if sock.wine8() {
+            // W4: Wine reports the first datagram's size (its host's FIONREAD).
+            return Ok(match sock.queue.front() {
+                Some(Entry::Datagram(d)) => d.payload.len(),
+                _ => 0,
+            });
+        }
+        Ok(sock.queue.bytes())
     }
 }
 
@@ -280,7 +308,12 @@ pub(crate) fn recv_one(sock: &Socket, d: &Arrived, args: &RecvArgs) -> RecvOk {
         flags |= MSG_PARTIAL;
         error = None;
     }
-    if args.msg {
+    let wine8 = sock.wine8();
+    if wine8 {
+        // W11, W2, W37: Wine leaves the flags the caller passed and adds MSG_CTRUNC; no
+        // MSG_TRUNC, MSG_BCAST or MSG_MCAST.
+        flags = args.flags | if args.msg && ctrunc { MSG_CTRUNC } else { 0 };
+    } else if args.msg {
         if truncated {
             flags |= MSG_TRUNC;
         }
@@ -302,6 +335,7 @@ pub(crate) fn recv_one(sock: &Socket, d: &Arrived, args: &RecvArgs) -> RecvOk {
         control_len,
         flags,
         error,
+        wine8,
     }
 }
 

@@ -83,10 +83,28 @@ impl World {
             (None, None, Dest::Connected) => return Err(Errno::NotConn),
             (None, None, Dest::To(_)) => return Err(Errno::DestAddrReq),
         };
-        let wire_dst = to_wire(sock, dst)?;
+        let mut wire_dst = to_wire(sock, dst)?;
+        let kind = sock.kind;
+        if sock.wine8() {
+            // Wine 8 hands the send to Linux, which binds an unbound socket first, then
+            // refuses port 0 (EINVAL) and takes the unspecified address for this host's
+            // loopback (diff/corpus/sendto_port_zero.json, max_msg_size.json under Wine).
+            // Windows refuses the address and sends to port 0.
+            self.implicit_bind(handle)?;
+            if wire_dst.port() == 0 && kind == SockKind::Udp {
+                return Err(Errno::Inval);
+            }
+            if wire_dst.ip().is_unspecified() {
+                wire_dst.set_ip(match wire_dst {
+                    SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+                    SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+                });
+            }
+        }
         if wire_dst.ip().is_unspecified() {
             return Err(Errno::AddrNotAvail);
         }
+        let sock = self.sock(handle)?;
         if args.payload.len() > sock.max_msg_size() as usize {
             return Err(Errno::MsgSize);
         }
@@ -108,6 +126,9 @@ impl World {
             (_, SocketAddr::V4(_)) => sock.opts.ttl,
             (_, SocketAddr::V6(_)) => sock.opts.hops6,
         };
+        // Windows ignores the IP_TOS option ("do not use"); Wine 8 passes it to Linux, which
+        // marks what the socket sends (diff/corpus/sendmsg_control.json).
+        let default_tos = if sock.wine8() { sock.opts.tos } else { 0 };
         let transport = sock.kind.transport();
         let from_sock = sock.key;
         let len = args.payload.len();
@@ -122,7 +143,7 @@ impl World {
             dst: wire_dst,
             payload: args.payload,
             ttl,
-            tos: args.tos.unwrap_or(0),
+            tos: args.tos.unwrap_or(default_tos),
             cast,
         };
         self.ledger.sent += 1;
@@ -155,7 +176,7 @@ impl World {
 
     /// The source address: the bound address if specific, a pktinfo override, or the
     /// route's choice.
-    fn source_ip(
+    pub(super) fn source_ip(
         &self,
         handle: usize,
         dst: &SocketAddr,

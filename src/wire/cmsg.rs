@@ -134,6 +134,12 @@ pub fn layout(msgs: &[ControlMessage], cap: usize) -> Layout {
 /// Writes the messages that fit into `out` (which must be at least `layout(msgs).len` bytes)
 /// and returns the layout. Padding bytes are written as zeros.
 pub fn encode(msgs: &[ControlMessage], out: &mut [u8]) -> Layout {
+    encode_with(msgs, out, true)
+}
+
+/// [`encode`], with the padding after each message's data written as zeros or left as it
+/// was (Wine 8 leaves it, W12).
+pub fn encode_with(msgs: &[ControlMessage], out: &mut [u8], pad: bool) -> Layout {
     let l = layout(msgs, out.len());
     let mut off = 0usize;
     for m in &msgs[..l.fit] {
@@ -144,7 +150,9 @@ pub fn encode(msgs: &[ControlMessage], out: &mut [u8]) -> Layout {
         hdr[8..12].copy_from_slice(&m.level.to_le_bytes());
         hdr[12..16].copy_from_slice(&m.ty.to_le_bytes());
         hdr[16..16 + n].copy_from_slice(m.data());
-        hdr[16 + n..].fill(0);
+        if pad {
+            hdr[16 + n..].fill(0);
+        }
         off += space;
     }
     l

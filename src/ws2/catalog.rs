@@ -85,7 +85,8 @@ pub unsafe extern "system" fn WSAEnumProtocolsW(
     lpdwbufferlength: *mut u32,
 ) -> i32 {
     face::call(SOCKET_ERROR, |cx| {
-        cx.init()?;
+        // Wine 8 enumerates without WSAStartup (diff/corpus/catalog_enum.json).
+        cx.init_unless_wine8()?;
         // SAFETY: forwarded caller contract.
         unsafe {
             enumerate(
@@ -111,7 +112,8 @@ pub unsafe extern "system" fn WSAEnumProtocolsA(
     lpdwbufferlength: *mut u32,
 ) -> i32 {
     face::call(SOCKET_ERROR, |cx| {
-        cx.init()?;
+        // Wine 8 enumerates without WSAStartup (diff/corpus/catalog_enum.json).
+        cx.init_unless_wine8()?;
         // SAFETY: forwarded caller contract.
         unsafe {
             enumerate(

@@ -80,9 +80,24 @@ impl Cx {
         })
     }
 
+    /// `init`, except that Wine 8 does not ask for WSAStartup (for the calls where that was
+    /// observed; CONTRACT.md section W): only a broken simulation fails.
+    pub fn init_unless_wine8(&self) -> Result<()> {
+        if self.world(|w| w.cfg.wine8() && !w.broken) {
+            Ok(())
+        } else {
+            self.init()
+        }
+    }
+
     /// `init`, then WSAENOTSOCK unless `s` is a socket: the order in which Windows checks
     /// (Wine test_WithoutWSAStartup, test_WSASendMsg, test_getpeername).
     pub fn socket(&self, s: usize) -> Result<()> {
+        // Wine 8 checks the handle before WSAStartup: a non-socket is WSAENOTSOCK even
+        // without it (diff/corpus/notinitialised.json under Wine).
+        if self.world(|w| w.cfg.wine8() && !w.broken) {
+            self.world(|w| w.key_of(s).map(|_| ()))?;
+        }
         self.init()?;
         self.world(|w| w.key_of(s).map(|_| ()))
     }

@@ -38,6 +38,7 @@ pub unsafe extern "system" fn ioctlsocket(s: SOCKET, cmd: i32, argp: *mut u32) -
                 // SAFETY: valid u32 (caller contract).
                 unsafe { write(argp, n) };
             }
+            ws::SIOCATMARK if wine8(cx) => return Err(Errno::Inval),
             ws::SIOCATMARK => {
                 // No urgent data on a datagram socket: "at the mark" is TRUE.
                 // SAFETY: valid u32 (caller contract).
@@ -68,6 +69,27 @@ const UNIMPLEMENTED_EXTENSIONS: [GUID; 6] = [
 
 fn same_guid(a: &GUID, b: &GUID) -> bool {
     a.data1 == b.data1 && a.data2 == b.data2 && a.data3 == b.data3 && a.data4 == b.data4
+}
+
+/// The address of the extension function `guid` names, as windows-sys's LPFN_* holds it.
+fn extension(guid: &GUID) -> Result<usize> {
+    if same_guid(guid, &ws::WSAID_WSARECVMSG) {
+        let f: LPFN_WSARECVMSG = Some(crate::spi::WSARecvMsg);
+        Ok(f.map_or(0, |f| f as usize))
+    } else if same_guid(guid, &ws::WSAID_WSASENDMSG) {
+        let f: LPFN_WSASENDMSG = Some(super::WSASendMsg);
+        Ok(f.map_or(0, |f| f as usize))
+    } else if UNIMPLEMENTED_EXTENSIONS.iter().any(|g| same_guid(g, guid)) {
+        Err(Errno::OpNotSupp)
+    } else {
+        // An unknown GUID: WSAEINVAL, size untouched (Wine test_get_extension_func).
+        Err(Errno::Inval)
+    }
+}
+
+/// The simulation reproduces Wine 8 (CONTRACT.md, section W).
+fn wine8(cx: &Cx) -> bool {
+    cx.world(|w| w.cfg.wine8())
 }
 
 /// Socket ioctls. Supported: SIO_GET_EXTENSION_FUNCTION_POINTER (WSARecvMsg, WSASendMsg),
@@ -124,24 +146,25 @@ pub unsafe extern "system" fn WSAIoctl(
         match dwiocontrolcode {
             ws::SIO_GET_EXTENSION_FUNCTION_POINTER => {
                 let inp = input(16)?;
-                let out = output(8)?;
+                // Wine 8 does not check the output's size (diff/corpus/
+                // recvmsg_extension_pointer.json: a 4-byte buffer gets success and 8 bytes);
+                // the simulator then writes only what fits, never past the buffer.
+                const SIZE: usize = core::mem::size_of::<usize>();
+                let room = if wine8(cx) && !bad(lpvoutbuffer) {
+                    (cboutbuffer as usize).min(SIZE)
+                } else {
+                    output(SIZE as u32)?;
+                    SIZE
+                };
                 // SAFETY: 16 readable bytes (checked above, caller contract).
                 let guid: GUID = unsafe { read(inp as *const GUID) };
-                if same_guid(&guid, &ws::WSAID_WSARECVMSG) {
-                    let f: LPFN_WSARECVMSG = Some(crate::spi::WSARecvMsg);
-                    // SAFETY: 8 writable bytes (checked above, caller contract).
-                    unsafe { write(out as *mut LPFN_WSARECVMSG, f) };
-                } else if same_guid(&guid, &ws::WSAID_WSASENDMSG) {
-                    let f: LPFN_WSASENDMSG = Some(super::WSASendMsg);
-                    // SAFETY: 8 writable bytes (checked above, caller contract).
-                    unsafe { write(out as *mut LPFN_WSASENDMSG, f) };
-                } else if UNIMPLEMENTED_EXTENSIONS.iter().any(|g| same_guid(g, &guid)) {
-                    return Err(Errno::OpNotSupp);
-                } else {
-                    // An unknown GUID: WSAEINVAL, size untouched (Wine test_get_extension_func).
-                    return Err(Errno::Inval);
-                }
-                returned(8);
+                let f = extension(&guid)?.to_ne_bytes();
+                // SAFETY: `room` writable bytes (checked above, caller contract); `f` has
+                // SIZE >= room bytes.
+                unsafe {
+                    core::ptr::copy_nonoverlapping(f.as_ptr(), lpvoutbuffer as *mut u8, room)
+                };
+                returned(SIZE as u32);
             }
             ws::SIO_UDP_CONNRESET | ws::SIO_UDP_NETRESET => {
                 let inp = input(4)?;
@@ -174,6 +197,11 @@ pub unsafe extern "system" fn WSAIoctl(
                 returned(4);
             }
             code if code == ws::SIOCATMARK as u32 => {
+                // Wine 8 has no urgent-data state on a datagram socket: WSAEINVAL, nothing
+                // written (diff/corpus/other_ioctls.json under Wine).
+                if wine8(cx) {
+                    return Err(Errno::Inval);
+                }
                 let out = output(4)?;
                 // SAFETY: 4 writable bytes (checked above).
                 unsafe { write(out as *mut u32, 1) };

@@ -148,6 +148,28 @@ pub(crate) unsafe fn read_sockaddr(name: *const SOCKADDR, len: i32) -> Result<Op
     sockaddr::decode(raw).map(Some)
 }
 
+/// Writes `addr` to a name buffer of `cap` bytes, or, when it does not fit, only -1 to the
+/// length (what Wine 8 does, W5; the Windows personality refuses a short buffer before).
+///
+/// # Safety
+/// `name` must be valid for writes of `cap` bytes; `namelen`, if non-NULL, for an i32.
+pub(crate) unsafe fn write_name(
+    name: *mut SOCKADDR,
+    namelen: *mut i32,
+    cap: usize,
+    addr: &SocketAddr,
+) {
+    if cap < sockaddr::encode(addr).len() {
+        if !namelen.is_null() {
+            // SAFETY: `namelen` is valid for writes (caller).
+            unsafe { write(namelen, -1) };
+        }
+        return;
+    }
+    // SAFETY: the buffer holds `cap` bytes, at least the encoded length (checked above).
+    unsafe { write_sockaddr(name, namelen, addr) }
+}
+
 /// Writes `addr` to a name buffer whose size the caller already checked.
 ///
 /// # Safety

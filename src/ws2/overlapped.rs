@@ -13,7 +13,7 @@ use windows_sys::Win32::Networking::WinSock::{
 use windows_sys::Win32::System::IO::OVERLAPPED;
 
 use super::face::{self, Cx};
-use super::mem::{bad, read, scatter, write, write_sockaddr};
+use super::mem::{bad, read, scatter, write, write_name};
 use crate::diag::Diagnostic;
 use crate::error::{Errno, Result};
 use crate::io::request::{Notify, Sink};
@@ -59,16 +59,18 @@ impl Sink for RecvTarget {
             if let Some(ok) = ok {
                 scatter(&self.bufs, &ok.data[..ok.copied]);
                 if let Some((name, namelen)) = self.from {
-                    write_sockaddr(name, namelen, &ok.from);
+                    let cap = read(namelen).max(0) as usize;
+                    write_name(name, namelen, cap, &ok.from);
                 }
                 if let Some(msg) = self.msg {
                     let m = read(msg);
                     if !m.name.is_null() {
-                        write_sockaddr(m.name, addr_of_mut!((*msg).namelen), &ok.from);
+                        let cap = m.namelen.max(0) as usize;
+                        write_name(m.name, addr_of_mut!((*msg).namelen), cap, &ok.from);
                     }
                     if !m.Control.buf.is_null() && ok.control_len > 0 {
                         let out = core::slice::from_raw_parts_mut(m.Control.buf, ok.control_len);
-                        cmsg::encode(&ok.control, out);
+                        cmsg::encode_with(&ok.control, out, !ok.wine8);
                     }
                     write(addr_of_mut!((*msg).Control.len), ok.control_len as u32);
                     write(addr_of_mut!((*msg).dwFlags), ok.flags);

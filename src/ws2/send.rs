@@ -257,8 +257,10 @@ pub unsafe extern "system" fn WSASendMsg(
         }?;
         if ov.is_none() && bad(lpnumberofbytessent) {
             // Windows binds the socket even though the call fails (Wine test_WSASendMsg,
-            // a Windows row marked todo_wine).
-            cx.world(|w| w.implicit_bind(s))?;
+            // a Windows row marked todo_wine); Wine 8 does not (diff/corpus/sendmsg.json).
+            if !cx.world(|w| w.cfg.wine8()) {
+                cx.world(|w| w.implicit_bind(s))?;
+            }
             return Err(Errno::Fault);
         }
         // SAFETY: non-NULL, valid WSAMSG (caller contract).
@@ -277,6 +279,11 @@ pub unsafe extern "system" fn WSASendMsg(
             // SAFETY: `Control.buf` is valid for `Control.len` bytes (caller contract).
             let control = unsafe { bytes(msg.Control.buf, msg.Control.len as usize) };
             apply_control(&mut args, control)?;
+            // Wine 8 sends from the address the route chooses whatever IP_PKTINFO asks
+            // (diff/corpus/sendmsg_control.json).
+            if cx.world(|w| w.cfg.wine8()) {
+                args.src_ip = None;
+            }
         }
         let n = cx.world(|w| w.send(s, args))?;
         // SAFETY: forwarded caller contract.

@@ -8,6 +8,7 @@ use windows_sys::Win32::Networking::WinSock::{
 use super::face::{self, Cx};
 use super::mem::{bad, read, read_sockaddr, write_sockaddr};
 use crate::error::{Errno, Result};
+use crate::socket::SockKind;
 use crate::spi::{info_of, provider_table, start_provider};
 use crate::stack::lifecycle_resolve;
 
@@ -116,6 +117,13 @@ fn create(
     let message = cx.world(|w| w.cfg.message_protocols);
     let (family, kind) =
         lifecycle_resolve(args.0, args.1, args.2, message).map_err(|e| e.code())?;
+    // Wine 8 makes raw sockets only of the protocols in its table: ICMP, IGMP, TCP, UDP and
+    // RAW (diff/corpus/raw_sockets.json; 0, 58 and 253 are WSAEPROTONOSUPPORT).
+    if matches!(kind, SockKind::Raw(p) if !matches!(p, 1 | 2 | 6 | 17 | 255))
+        && cx.world(|w| w.cfg.wine8())
+    {
+        return Err(Errno::ProtoNoSupport.code());
+    }
     let entry = cx
         .world(|w| {
             asked
@@ -145,6 +153,9 @@ fn create(
 /// Always safe to call; `unsafe` only to match windows-sys.
 pub unsafe extern "system" fn closesocket(s: SOCKET) -> i32 {
     face::call_raw(SOCKET_ERROR, |cx| {
+        // closesocket checks WSAStartup first under Wine 8 too, unlike the calls that take
+        // Cx::socket's Wine order (diff/corpus/notinitialised.json).
+        cx.init().map_err(|e| e.code())?;
         cx.socket(s).map_err(|e| e.code())?;
         let table = provider_table(cx, s)?;
         let f = table.lpWSPCloseSocket.ok_or(Errno::OpNotSupp.code())?;
