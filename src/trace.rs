@@ -303,6 +303,7 @@ impl Trace {
         }
     }
 
+    #[inline]
     pub(crate) fn push(&mut self, time: Instant, event: impl FnOnce() -> Event) {
         if self.enabled {
             self.records.push(Record {

@@ -18,7 +18,6 @@
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
-use bytes::Bytes;
 use windows_sys::Win32::Networking::WinSock as ws;
 
 use crate::error::{Errno, Result};
@@ -135,14 +134,14 @@ impl Socket {
 
     /// sendto().
     pub fn send_to(&self, buf: &[u8], addr: SocketAddr) -> Result<usize> {
-        let args = SendArgs::new(Dest::To(Some(addr)), Bytes::copy_from_slice(buf), 0);
-        self.sim.with(|w| w.send(self.handle, args))
+        let args = SendArgs::new(Dest::To(Some(addr)), buf, 0);
+        self.sim.with_data(|w| w.send(self.handle, args))
     }
 
     /// send() to the connected peer.
     pub fn send(&self, buf: &[u8]) -> Result<usize> {
-        let args = SendArgs::new(Dest::Connected, Bytes::copy_from_slice(buf), 0);
-        self.sim.with(|w| w.send(self.handle, args))
+        let args = SendArgs::new(Dest::Connected, buf, 0);
+        self.sim.with_data(|w| w.send(self.handle, args))
     }
 
     /// recvfrom(): one datagram. A datagram larger than `buf` fills it, the rest is discarded
@@ -175,8 +174,13 @@ impl Socket {
             control: None,
             msg: false,
         };
-        let ok = self.sim.recv(self.handle, &args)?;
-        buf[..ok.copied].copy_from_slice(&ok.data[..ok.copied]);
+        let mut at = 0;
+        let ok = self
+            .sim
+            .recv_from(self.handle, &args, &mut |piece: &[u8]| {
+                buf[at..at + piece.len()].copy_from_slice(piece);
+                at += piece.len();
+            })?;
         match ok.error {
             Some(e) => Err(e),
             None => Ok((ok.copied, ok.from)),
@@ -194,13 +198,19 @@ impl Socket {
             control: Some(opts.control_len),
             msg: true,
         };
-        let ok = self.sim.recv(self.handle, &args)?;
-        let mut rest = &ok.data[..ok.copied];
-        for b in bufs.iter_mut() {
-            let n = b.len().min(rest.len());
-            b[..n].copy_from_slice(&rest[..n]);
-            rest = &rest[n..];
-        }
+        let (mut i, mut at) = (0, 0);
+        let ok = self.sim.recv(self.handle, &args, &mut |mut piece: &[u8]| {
+            // Fill the buffers in order, moving on when one is full.
+            while !piece.is_empty() {
+                let Some(b) = bufs.get_mut(i) else { break };
+                let n = (b.len() - at).min(piece.len());
+                b[at..at + n].copy_from_slice(&piece[..n]);
+                (piece, at) = (&piece[n..], at + n);
+                if at == b.len() {
+                    (i, at) = (i + 1, 0);
+                }
+            }
+        })?;
         Ok(msg_of(&ok))
     }
 

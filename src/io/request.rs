@@ -17,6 +17,8 @@
 //! - a thread's exit cancels its requests, except those on a socket with a completion port
 //!   and no event (afd.c test_async_thread_termination; sock.c iocp_async_read_thread).
 
+use bytes::Bytes;
+
 use super::port::Packet;
 use super::status::NtStatus;
 use crate::diag::Diagnostic;
@@ -136,12 +138,15 @@ impl World {
                     sock.queue.pop();
                     sock.discon = true;
                     sock.peer = None;
+                    self.invalidate_routes();
                     return Err(Errno::Discon);
                 }
                 Some(Entry::Datagram(d)) => {
-                    let arrived = d.clone();
-                    let ok = recv_one(sock, &arrived, &args);
+                    let datagram = d.id;
+                    let mut ok = recv_one(sock, d, &args);
                     let take = take_of(sock.kind, &ok, args.flags & MSG_PEEK != 0);
+                    let (a, b) = sock.queue.front_payload(ok.copied);
+                    ok.data = Bytes::from([a, b].concat());
                     self.consume_head(handle, take)?;
                     let status = status_of(&ok);
                     sink.finish(status, ok.copied, Some(&ok));
@@ -150,7 +155,7 @@ impl World {
                         request: id,
                         status,
                         bytes: ok.copied,
-                        datagram: Some(arrived.id),
+                        datagram: Some(datagram),
                     });
                     self.announce(key, &notify, status, ok.copied as u32, true);
                     return Ok(Posted::Done { status, ok });
@@ -310,19 +315,24 @@ impl World {
     /// a peeking request sees it and leaves it for the next one; so does a request too small
     /// for a whole-message protocol; a request that takes a part passes the rest on. Returns
     /// what is left to queue, if anything.
+    /// `payload` is the datagram's payload; what is left of it to queue is the tail of the
+    /// slice, `arrived.len` bytes long.
     pub(crate) fn deliver_to_pending(
         &mut self,
         key: SockKey,
         mut arrived: Arrived,
+        payload: &[u8],
     ) -> Option<Arrived> {
+        let mut rest = payload;
         loop {
             let sock = self.sock_by_key(key)?;
             let Some(&id) = sock.pending.front() else {
                 return Some(arrived);
             };
             let args = self.requests[&id].args;
-            let ok = recv_one(sock, &arrived, &args);
+            let mut ok = recv_one(sock, &arrived, &args);
             let take = take_of(sock.kind, &ok, args.flags & MSG_PEEK != 0);
+            ok.data = Bytes::copy_from_slice(&rest[..ok.copied]);
             let status = status_of(&ok);
             self.complete(id, status, Some(ok));
             match take {
@@ -330,7 +340,10 @@ impl World {
                     self.ledger.delivered += 1;
                     return None;
                 }
-                Take::Part(n) => arrived.payload = arrived.payload.slice(n..),
+                Take::Part(n) => {
+                    rest = &rest[n..];
+                    arrived.len = rest.len() as u32;
+                }
                 Take::Nothing => {}
             }
         }

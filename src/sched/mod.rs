@@ -80,7 +80,11 @@ impl Sched {
     }
 
     /// The next timer that is due now, if any.
+    #[inline]
     pub fn pop_due(&mut self) -> Option<Timer> {
+        if self.timers.is_empty() {
+            return None;
+        }
         let (&(at, _), _) = self.timers.first_key_value()?;
         if at > self.now {
             return None;
@@ -89,7 +93,11 @@ impl Sched {
     }
 
     /// When the next timer fires.
+    #[inline]
     pub fn next_timer(&self) -> Option<Instant> {
+        if self.timers.is_empty() {
+            return None;
+        }
         self.timers.first_key_value().map(|(&(at, _), _)| at)
     }
 
@@ -117,8 +125,18 @@ impl Sched {
             .unwrap_or(WaitState::Woken)
     }
 
+    /// Whether any thread is registered as waiting: only then must a change be announced
+    /// on the condition variable (a futex wake costs a system call even with no one there).
+    pub fn has_waiters(&self) -> bool {
+        !self.waiters.is_empty()
+    }
+
     /// Marks every waiter woken: something they may be waiting for happened.
+    #[inline]
     pub fn wake_all(&mut self) {
+        if self.waiters.is_empty() {
+            return;
+        }
         for w in self.waiters.values_mut() {
             if w.state == WaitState::Waiting {
                 w.state = WaitState::Woken;

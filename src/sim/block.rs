@@ -7,7 +7,7 @@ use crate::net::ports::SockKey;
 use crate::sched::thread::ThreadId;
 use crate::sched::time::Instant;
 use crate::sched::WaitState;
-use crate::stack::{RecvArgs, RecvOk, RecvPoll, World};
+use crate::stack::{NameReq, Out, Plain, RecvArgs, RecvOk, RecvPoll, World};
 use crate::trace::Event;
 
 /// How a wait ended.
@@ -24,6 +24,14 @@ pub(crate) enum Wait<T> {
     Deadlock,
     /// An alertable wait found an APC to run (the caller runs it).
     Apc,
+}
+
+/// How a receive's first look ended.
+pub(crate) enum First {
+    /// It got a datagram (or a truncation to report with one).
+    Done(RecvOk),
+    /// Nothing queued on a blocking socket: wait (key, deadline, nonblocking).
+    Wait((SockKey, Instant, bool)),
 }
 
 /// What a wait is, for its diagnostics.
@@ -118,31 +126,66 @@ impl Sim {
             w.maybe_advance();
         }
         let deferred = std::mem::take(&mut w.provider_apcs.deferred);
+        let wake = w.sched.has_waiters();
         drop(w);
-        self.shared.cv.notify_all();
+        if wake {
+            self.shared.cv.notify_all();
+        }
         self.run_deferred(deferred);
         result
     }
 
-    /// The receive checks made when a call starts, and the deadline SO_RCVTIMEO gives it.
-    pub(crate) fn recv_begin(
+    /// A synchronous receive's start, under one lock: the checks, the deadline, and a first
+    /// look at the queue. Most receives end here; `First::Wait` hands the rest to
+    /// `recv_round`. With `thread` (the face's receives), a blocking receive inside an APC
+    /// that interrupted one is refused, and a concurrent receive on the socket is reported,
+    /// before the queue is looked at.
+    pub(crate) fn recv_first(
         &self,
         handle: usize,
         args: &RecvArgs,
-    ) -> Result<(SockKey, Instant, bool)> {
-        self.with(|w| -> Result<_> {
+        thread: Option<ThreadId>,
+        out: Out<'_>,
+    ) -> Result<First> {
+        self.with_data(|w| -> Result<First> {
             w.recv_start(handle, args)?;
             let s = w.sock(handle)?;
+            let (key, nonblocking) = (s.key, s.nonblocking);
             // SO_RCVTIMEO is in milliseconds; 0 waits forever.
             let deadline = match s.opts.rcvtimeo {
                 0 => Instant::NEVER,
                 ms => w.now() + std::time::Duration::from_millis(u64::from(ms)),
             };
-            Ok((s.key, deadline, s.nonblocking))
+            if let Some(tid) = thread {
+                let in_apc = w
+                    .threads
+                    .get(&tid)
+                    .is_some_and(|t| t.apc_in_blocking_call > 0);
+                if !nonblocking && in_apc {
+                    w.diagnose(Diagnostic::BlockingCallInApc { call: args.call });
+                    return Err(Errno::InProgress);
+                }
+                w.check_concurrent_receive(handle, key, Some(tid));
+            }
+            match w.recv_poll(handle, args, out) {
+                RecvPoll::Ready(r) => r.map(First::Done),
+                RecvPoll::Empty if nonblocking => {
+                    w.record(|| Event::Recv {
+                        handle,
+                        call: args.call,
+                        datagram: None,
+                        bytes: 0,
+                        flags: 0,
+                        error: Some(Errno::WouldBlock),
+                    });
+                    Err(Errno::WouldBlock)
+                }
+                RecvPoll::Empty => Ok(First::Wait((key, deadline, nonblocking))),
+            }
         })
     }
 
-    /// One round of a synchronous receive after `recv_begin`: the queue, then (on a blocking
+    /// One round of a synchronous receive after `recv_first`: the queue, then (on a blocking
     /// socket) a wait until `deadline`. `Wait::Apc` asks the caller to run the thread's
     /// APCs and call again (a blocking Winsock call waits alertably and goes on waiting).
     pub(crate) fn recv_round(
@@ -151,13 +194,14 @@ impl Sim {
         args: &RecvArgs,
         (key, deadline, nonblocking): (SockKey, Instant, bool),
         alertable: Option<ThreadId>,
+        out: Out<'_>,
     ) -> Wait<Result<RecvOk>> {
-        let poll = |w: &mut World| match w.recv_poll(handle, args) {
+        let mut poll = |w: &mut World| match w.recv_poll(handle, args, &mut *out) {
             RecvPoll::Ready(r) => Some(r),
             RecvPoll::Empty => None,
         };
         if nonblocking {
-            return Wait::Ready(self.with(|w| poll(w).unwrap_or(Err(Errno::WouldBlock))));
+            return Wait::Ready(self.with_data(|w| poll(w).unwrap_or(Err(Errno::WouldBlock))));
         }
         let what = Waiting {
             call: args.call,
@@ -165,13 +209,13 @@ impl Sim {
             key: Some(key),
             alertable,
         };
-        self.with(|w| {
+        self.with_data(|w| {
             if let Some(t) = alertable.and_then(|t| w.threads.get_mut(&t)) {
                 t.receiving_on = Some(key);
             }
         });
         let r = self.wait(what, deadline, poll);
-        self.with(|w| {
+        self.with_data(|w| {
             if let Some(t) = alertable.and_then(|t| w.threads.get_mut(&t)) {
                 t.receiving_on = None;
             }
@@ -182,7 +226,7 @@ impl Sim {
     /// The error a synchronous receive ends with when it did not get a datagram, recorded in
     /// the trace.
     pub(crate) fn recv_failed(&self, handle: usize, call: &'static str, e: Errno) -> Errno {
-        self.with(|w| {
+        self.with_data(|w| {
             w.record(|| Event::Recv {
                 handle,
                 call,
@@ -195,10 +239,30 @@ impl Sim {
         e
     }
 
-    /// A synchronous, non-alertable receive (the safe API).
-    pub(crate) fn recv(&self, handle: usize, args: &RecvArgs) -> Result<RecvOk> {
-        let begun = self.recv_begin(handle, args)?;
-        match self.recv_round(handle, args, begun, None) {
+    /// The safe API's recv / recvfrom: the plain receive when it applies (see
+    /// `stack::recv_plain`), else `recv`.
+    pub(crate) fn recv_from(&self, handle: usize, args: &RecvArgs, out: Out<'_>) -> Result<Plain> {
+        if args.flags == 0 && !args.msg && args.control.is_none() && args.name == NameReq::None {
+            let plain = self.with_data(|w| w.recv_plain(handle, args.call, args.cap, &mut *out));
+            if let Some(p) = plain {
+                return Ok(p);
+            }
+        }
+        let ok = self.recv(handle, args, out)?;
+        Ok(Plain {
+            copied: ok.copied,
+            from: ok.from,
+            error: ok.error,
+        })
+    }
+
+    /// A synchronous, non-alertable receive (the safe API); the bytes go to `out`.
+    pub(crate) fn recv(&self, handle: usize, args: &RecvArgs, out: Out<'_>) -> Result<RecvOk> {
+        let begun = match self.recv_first(handle, args, None, &mut *out)? {
+            First::Done(ok) => return Ok(ok),
+            First::Wait(begun) => begun,
+        };
+        match self.recv_round(handle, args, begun, None, out) {
             Wait::Ready(Ok(ok)) => Ok(ok),
             Wait::Ready(Err(e)) => {
                 if e == Errno::WouldBlock {

@@ -75,13 +75,33 @@ impl Sim {
 
     /// Runs `f` with the world locked, then wakes threads blocked in the simulation and makes
     /// the provider upcalls `f` left to do (they must run unlocked).
+    ///
+    /// Anything may change here, so cached routes are forgotten (see `stack::route_cache`).
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
+        self.with_data(|w| {
+            w.invalidate_routes();
+            f(w)
+        })
+    }
+
+    /// `with` for the data path (sends and receives), which keeps cached routes: it changes
+    /// nothing they depend on, or forgets them itself where it does.
+    pub(crate) fn with_data<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
         let mut w = self.lock();
         let r = f(&mut w);
-        let deferred = std::mem::take(&mut w.provider_apcs.deferred);
+        let deferred = if w.provider_apcs.deferred.is_empty() {
+            Vec::new()
+        } else {
+            std::mem::take(&mut w.provider_apcs.deferred)
+        };
+        let wake = w.sched.has_waiters();
         drop(w);
-        self.shared.cv.notify_all();
-        self.run_deferred(deferred);
+        if wake {
+            self.shared.cv.notify_all();
+        }
+        if !deferred.is_empty() {
+            self.run_deferred(deferred);
+        }
         r
     }
 

@@ -116,6 +116,8 @@ pub(crate) struct Socket {
     pub skip_port_on_success: bool,
     /// FILE_SKIP_SET_EVENT_ON_HANDLE (no effect on an explicit hEvent).
     pub skip_set_event: bool,
+    /// The route its last plain unicast send resolved (see `stack::route_cache`).
+    pub route: Option<crate::stack::CachedRoute>,
 }
 
 impl Socket {
@@ -152,6 +154,7 @@ impl Socket {
             port: None,
             skip_port_on_success: false,
             skip_set_event: false,
+            route: None,
         }
     }
 

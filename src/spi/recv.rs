@@ -9,16 +9,15 @@ use windows_sys::Win32::Networking::WinSock::{
 };
 use windows_sys::Win32::System::IO::OVERLAPPED;
 
-use crate::diag::Diagnostic;
 use crate::error::{Errno, Result};
 use crate::io::request::{status_of, Posted};
 use crate::kernel32::run_apcs;
 use crate::sched::thread::Routine;
-use crate::sim::block::Wait;
+use crate::sim::block::{First, Wait};
 use crate::stack::{NameReq, RecvArgs, RecvOk};
 use crate::wire::cmsg;
 use crate::ws2::face::{self, api_name, call_spi, Cx};
-use crate::ws2::mem::{bad, read, scatter, write, write_name, wsabufs};
+use crate::ws2::mem::{bad, read, write, write_name, wsabufs, Scatter};
 use crate::ws2::overlapped::{
     complete_in_overlapped, is_overlapped, notify_for, warn_byte_count, RecvTarget,
 };
@@ -26,23 +25,22 @@ use crate::ws2::overlapped::{
 /// A synchronous receive: an alertable wait, as Winsock's blocking calls are (Wine
 /// test_WSARecv: an APC queued to a thread blocked in WSARecv runs, and the receive goes on
 /// waiting). APCs are not run when the call completes at once.
-fn sync_recv(cx: &Cx, s: SOCKET, args: &RecvArgs) -> Result<RecvOk> {
-    let begun = cx.sim.recv_begin(s, args)?;
-    let (key, _, nonblocking) = begun;
+///
+/// The bytes are written into `bufs` as the receive takes them from the queue.
+///
+/// # Safety
+/// Every buffer of `bufs` must be valid for writes of its `len` bytes.
+unsafe fn sync_recv(cx: &Cx, s: SOCKET, args: &RecvArgs, bufs: &[WSABUF]) -> Result<RecvOk> {
     let tid = cx.thread();
-    if !nonblocking
-        && cx.world(|w| {
-            w.threads
-                .get(&tid)
-                .is_some_and(|t| t.apc_in_blocking_call > 0)
-        })
-    {
-        cx.world(|w| w.diagnose(Diagnostic::BlockingCallInApc { call: args.call }));
-        return Err(Errno::InProgress);
-    }
-    cx.world(|w| w.check_concurrent_receive(s, key, Some(tid)));
+    let mut into = Scatter::new(bufs);
+    // SAFETY: the buffers are valid for writes (caller contract).
+    let out = &mut |piece: &[u8]| unsafe { into.write(piece) };
+    let begun = match cx.sim.recv_first(s, args, Some(tid), &mut *out)? {
+        First::Done(ok) => return Ok(ok),
+        First::Wait(begun) => begun,
+    };
     loop {
-        match cx.sim.recv_round(s, args, begun, Some(tid)) {
+        match cx.sim.recv_round(s, args, begun, Some(tid), &mut *out) {
             Wait::Ready(Ok(ok)) => return Ok(ok),
             Wait::Ready(Err(e)) => {
                 if e == Errno::WouldBlock {
@@ -325,11 +323,11 @@ unsafe fn provider_recv(
         unsafe { write(flags, out_flags) };
         return Ok(0);
     }
-    let ok = sync_recv(cx, s, &args)?;
-    // SAFETY: buffers checked by `wsabufs`, name buffer by `name_request` and the receive,
-    // counters by the checks above (caller contract).
+    // SAFETY: buffers checked by `wsabufs` (caller contract for validity).
+    let ok = unsafe { sync_recv(cx, s, &args, &bufs) }?;
+    // SAFETY: name buffer checked by `name_request` and the receive, counters by the checks
+    // above (caller contract).
     unsafe {
-        scatter(&bufs, &ok.data[..ok.copied]);
         if let NameReq::Len(cap) = name {
             write_name(from, fromlen, cap, &ok.from);
         }
@@ -434,11 +432,11 @@ pub(crate) unsafe extern "system" fn WSARecvMsg(
             }?;
             return Ok(0);
         }
-        let ok = sync_recv(cx, s, &args)?;
+        // SAFETY: buffers checked by `wsabufs` (caller contract for validity).
+        let ok = unsafe { sync_recv(cx, s, &args, &bufs) }?;
         // SAFETY: every pointer written was checked above against NULL and its size against
         // what is written (caller contract for validity).
         unsafe {
-            scatter(&bufs, &ok.data[..ok.copied]);
             if msg.Control.buf.is_null() && ok.control_len > 0 {
                 // W7: Wine has taken the datagram and copied its data, then fails.
                 return Err(Errno::Fault);

@@ -91,7 +91,7 @@ impl World {
         // Pending receives have taken everything that came before: they fail now.
         self.abort_pending(key, NtStatus::GRACEFUL_DISCONNECT);
         if let Some(sock) = self.sock_by_key_mut(key) {
-            sock.queue.push(Entry::Disconnect);
+            sock.queue.push_indication(Entry::Disconnect);
         }
         self.sched.wake_all();
     }

@@ -3,8 +3,6 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use bytes::{BufMut, Bytes, BytesMut};
-
 use super::names::as_seen_by;
 use super::World;
 use crate::ledger::DropReason;
@@ -15,6 +13,14 @@ use crate::sched::Timer;
 use crate::socket::{Arrived, Entry};
 use crate::trace::Event;
 use crate::wire::ipv4;
+
+/// The sockets a datagram goes to.
+enum Receivers {
+    /// The one socket a unicast datagram to a port goes to.
+    One(SockKey),
+    /// Every socket a broadcast, multicast or raw datagram goes to, in binding order.
+    All(Vec<SockKey>),
+}
 
 /// Why no socket took a datagram.
 enum NoReceiver {
@@ -27,27 +33,30 @@ enum NoReceiver {
 impl World {
     pub(super) fn fire(&mut self, t: Timer) {
         match t {
-            Timer::Arrive { packet, host, hops } => self.arrive(packet, host, hops),
+            Timer::Arrive { packet, host, hops } => {
+                self.arrive(&packet, host, hops, &packet.payload)
+            }
             Timer::Icmp(e) => self.icmp_arrive(e),
             Timer::Disconnect(d) => self.disconnect_arrive(d),
         }
     }
 
-    fn arrive(&mut self, p: Packet, host: HostId, hops: u8) {
+    /// `payload` is the datagram's payload (the packet carries none when it arrives at once).
+    pub(super) fn arrive(&mut self, p: &Packet, host: HostId, hops: u8, payload: &[u8]) {
         self.ledger.in_flight -= 1;
         if p.ttl <= hops {
             // It ran out of TTL at a router on the way; the router answers.
             self.drop_datagram(p.id, host, DropReason::TtlExpired);
             let back = self.path(host, p.from_host).latency;
             let at = self.now() + back;
-            self.send_icmp(&p, IcmpKind::TtlExpired, at);
+            self.send_icmp(p, IcmpKind::TtlExpired, at);
             return;
         }
         if self.host(host).net_down {
             self.drop_datagram(p.id, host, DropReason::NetworkDown);
             return;
         }
-        let receivers = match self.receivers(host, &p) {
+        let receivers = match self.receivers(host, p) {
             Ok(r) => r,
             Err(NoReceiver::Filtered) => {
                 self.drop_datagram(p.id, host, DropReason::FilteredByConnect);
@@ -59,27 +68,45 @@ impl World {
                 if p.cast == Cast::Unicast && p.transport.has_ports() && self.cfg.port_unreachable {
                     let back = self.path(host, p.from_host).latency;
                     let at = self.now() + back;
-                    self.send_icmp(&p, IcmpKind::PortUnreachable, at);
+                    self.send_icmp(p, IcmpKind::PortUnreachable, at);
                 }
                 return;
             }
         };
         let ttl = p.ttl - hops;
-        for (i, key) in receivers.into_iter().enumerate() {
-            let id = if i == 0 { p.id } else { self.copy_of(p.id) };
-            self.enqueue(key, &p, id, host, ttl);
+        match receivers {
+            Receivers::One(key) => self.enqueue(key, p, payload, p.id, host, ttl),
+            Receivers::All(keys) => {
+                for (i, &key) in keys.iter().enumerate() {
+                    let id = if i == 0 { p.id } else { self.copy_of(p.id) };
+                    self.enqueue(key, p, payload, id, host, ttl);
+                }
+            }
+        }
+    }
+
+    /// The one socket a unicast datagram to a port goes to, if that is what it does.
+    pub(super) fn receiver(&self, host: HostId, p: &Packet) -> Option<SockKey> {
+        match self.receivers(host, p) {
+            Ok(Receivers::One(key)) => Some(key),
+            _ => None,
         }
     }
 
     /// The sockets that take a datagram arriving at `host`.
-    fn receivers(&self, host: HostId, p: &Packet) -> Result<Vec<SockKey>, NoReceiver> {
+    fn receivers(&self, host: HostId, p: &Packet) -> Result<Receivers, NoReceiver> {
         let port = match p.transport {
             Transport::Raw(_) => 0,
             _ => p.dst.port(),
         };
         let bindings = self.bindings.bindings(host, p.transport, port);
         let mut filtered = false;
-        let mut candidates: Vec<(&Binding, u32)> = Vec::new();
+        // Unicast to a port: only the most specific socket wins, among equals the earliest
+        // bound (Windows leaves the choice among SO_REUSEADDR sockets undefined). Everything
+        // else (broadcast, multicast, raw) goes to every matching socket, in binding order.
+        let one = p.cast == Cast::Unicast && p.transport.has_ports();
+        let mut best: Option<(&Binding, u32)> = None;
+        let mut all: Vec<SockKey> = Vec::new();
         for b in bindings {
             let Some(specificity) = self.accepts(host, b, p) else {
                 continue;
@@ -95,26 +122,18 @@ impl World {
                 }
                 score += 4;
             }
-            candidates.push((b, score));
+            if !one {
+                all.push(b.sock);
+            } else if best.is_none_or(|(x, s)| score > s || (score == s && b.seq < x.seq)) {
+                best = Some((b, score));
+            }
         }
-        if candidates.is_empty() {
-            return Err(if filtered {
-                NoReceiver::Filtered
-            } else {
-                NoReceiver::NoListener
-            });
+        match best {
+            Some((b, _)) => Ok(Receivers::One(b.sock)),
+            None if !all.is_empty() => Ok(Receivers::All(all)),
+            None if filtered => Err(NoReceiver::Filtered),
+            None => Err(NoReceiver::NoListener),
         }
-        if p.cast == Cast::Unicast && p.transport.has_ports() {
-            // The most specific socket wins; among equals the earliest bound (Windows leaves
-            // the choice among SO_REUSEADDR sockets undefined).
-            let best = candidates
-                .iter()
-                .max_by(|a, b| a.1.cmp(&b.1).then(b.0.seq.cmp(&a.0.seq)))
-                .map(|(b, _)| b.sock);
-            return Ok(best.into_iter().collect());
-        }
-        // Broadcast, multicast and raw datagrams go to every matching socket, in binding order.
-        Ok(candidates.into_iter().map(|(b, _)| b.sock).collect())
     }
 
     /// Whether binding `b` takes datagram `p`, and how specifically (higher is more specific).
@@ -162,16 +181,22 @@ impl World {
         Some(u32::from(specific) * 2 + u32::from(native))
     }
 
-    fn enqueue(&mut self, key: SockKey, p: &Packet, id: DatagramId, host: HostId, ttl: u8) {
+    fn enqueue(
+        &mut self,
+        key: SockKey,
+        p: &Packet,
+        payload: &[u8],
+        id: DatagramId,
+        host: HostId,
+        ttl: u8,
+    ) {
         let Some(sock) = self.sock_by_key(key) else {
             self.drop_datagram(id, host, DropReason::SocketClosed);
             return;
         };
-        let ifindex = if p.dst.ip().is_loopback() || p.src.ip().is_loopback() {
-            LOOPBACK_IFINDEX
-        } else {
-            LAN_IFINDEX
-        };
+        let ifindex = ifindex_of(p);
+        // A raw IPv4 socket receives the IP header in front of the payload.
+        let with_header;
         let payload = match (sock.kind, p.dst, p.src) {
             (crate::socket::SockKind::Raw(proto), SocketAddr::V4(d), SocketAddr::V4(s)) => {
                 let header = ipv4::build(
@@ -183,30 +208,44 @@ impl World {
                         src: *s.ip(),
                         dst: *d.ip(),
                     },
-                    p.payload.len(),
+                    payload.len(),
                 );
-                let mut b = BytesMut::with_capacity(header.len() + p.payload.len());
-                b.put_slice(&header);
-                b.put_slice(&p.payload);
-                b.freeze()
+                with_header = [&header[..], payload].concat();
+                &with_header[..]
             }
-            _ => p.payload.clone(),
+            _ => payload,
         };
         let arrived = Arrived {
             id,
-            payload: Bytes::clone(&payload),
-            src: p.src,
-            dst: p.dst,
+            len: payload.len() as u32,
             ifindex,
+            src_ip: p.src.ip(),
+            dst: p.dst.ip(),
+            src_port: p.src.port(),
             ttl,
             tos: p.tos,
             cast: p.cast,
         };
+        self.queue_arrived(key, arrived, payload, host, p.transport.is_reliable());
+    }
+
+    /// Gives a datagram that reached socket `key` on `host` to its pending receives, then
+    /// queues what they left, if SO_RCVBUF has room.
+    pub(super) fn queue_arrived(
+        &mut self,
+        key: SockKey,
+        arrived: Arrived,
+        payload: &[u8],
+        host: HostId,
+        reliable: bool,
+    ) {
+        let id = arrived.id;
         // A pending overlapped receive takes it directly, whatever SO_RCVBUF says.
-        let Some(arrived) = self.deliver_to_pending(key, arrived) else {
+        let Some(arrived) = self.deliver_to_pending(key, arrived, payload) else {
             return;
         };
-        let payload = arrived.payload.clone();
+        // What the pending receives left of it (all of it, unless one took a part).
+        let payload = &payload[payload.len() - arrived.payload_len()..];
         let Some(sock) = self.sock_by_key(key) else {
             return;
         };
@@ -217,7 +256,7 @@ impl World {
         // simulator keeps the byte bound (Linux's own accounting, of buffer overheads, is
         // not modelled).
         let wine_takes = self.cfg.wine8() && sock.queue.is_empty();
-        if !p.transport.is_reliable()
+        if !reliable
             && !wine_takes
             && sock.queue.bytes() + payload.len() > sock.opts.rcvbuf as usize
         {
@@ -226,7 +265,7 @@ impl World {
         }
         let handle = sock.handle;
         let sock = self.sock_by_key_mut(key).expect("checked above");
-        sock.queue.push(Entry::Datagram(arrived));
+        sock.queue.push_datagram(arrived, payload);
         self.ledger.queued += 1;
         self.record(|| Event::Queue {
             datagram: id,
@@ -260,7 +299,7 @@ impl World {
         };
         if report && !self.fail_first_pending(e.to_sock, kind) {
             let sock = self.sock_by_key_mut(e.to_sock).expect("checked above");
-            sock.queue.push(Entry::Error {
+            sock.queue.push_indication(Entry::Error {
                 kind,
                 about: e.about,
             });
@@ -271,5 +310,14 @@ impl World {
             handle: Some(handle),
             queued: report,
         });
+    }
+}
+
+/// The interface a datagram arrives on: loopback when either end is a loopback address.
+pub(super) fn ifindex_of(p: &Packet) -> u32 {
+    if p.dst.ip().is_loopback() || p.src.ip().is_loopback() {
+        LOOPBACK_IFINDEX
+    } else {
+        LAN_IFINDEX
     }
 }

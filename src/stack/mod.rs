@@ -8,6 +8,8 @@ mod deliver;
 mod lifecycle;
 mod names;
 mod recv;
+mod recv_plain;
+mod route_cache;
 mod send;
 
 use std::collections::BTreeMap;
@@ -39,7 +41,11 @@ use crate::trace::{Event, Trace};
 
 pub(crate) use circuit::Disconnect;
 pub(crate) use lifecycle::resolve as lifecycle_resolve;
-pub(crate) use recv::{recv_one, take_of, NameReq, RecvArgs, RecvOk, RecvPoll, Take, MSG_PEEK};
+pub(crate) use recv::{
+    recv_one, take_of, NameReq, Out, RecvArgs, RecvOk, RecvPoll, Take, MSG_PEEK,
+};
+pub(crate) use recv_plain::Plain;
+pub(crate) use route_cache::CachedRoute;
 pub(crate) use send::{Dest, SendArgs};
 
 /// Settings fixed when a simulation is built.
@@ -133,6 +139,8 @@ pub(crate) struct World {
     next_thread: u32,
     next_generation: u64,
     next_datagram: u64,
+    /// Moves whenever a cached route may have become wrong (see `route_cache`).
+    pub route_epoch: u64,
     pub ledger: Ledger,
     pub trace: Trace,
     pub diagnostics: Vec<DiagnosticRecord>,
@@ -168,6 +176,7 @@ impl World {
             sockets: Slab::new(),
             next_generation: 0,
             next_datagram: 0,
+            route_epoch: 0,
             ledger: Ledger::default(),
             diagnostics: Vec::new(),
             startup: 0,
@@ -179,6 +188,7 @@ impl World {
         self.sched.now
     }
 
+    #[inline]
     pub fn record(&mut self, event: impl FnOnce() -> Event) {
         self.trace.push(self.sched.now, event);
     }
@@ -290,6 +300,7 @@ impl World {
     }
 
     /// Runs every timer that is due now.
+    #[inline]
     pub fn run_due(&mut self) {
         while let Some(t) = self.sched.pop_due() {
             self.fire(t);

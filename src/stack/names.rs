@@ -157,6 +157,8 @@ impl World {
         let sock = self.sock_mut(handle)?;
         sock.local = Some(local);
         sock.bound_port = Some((transport, port));
+        // A new binding changes where datagrams go (an implicit bind happens inside a send).
+        self.invalidate_routes();
         self.record(|| Event::Bind {
             handle,
             addr: local,

@@ -76,8 +76,12 @@ pub(crate) struct RecvArgs {
 #[derive(Clone, Debug)]
 pub(crate) struct RecvOk {
     pub datagram: DatagramId,
-    /// The whole payload; the face copies the first `copied` bytes.
+    /// The bytes an overlapped receive got (its first `copied` bytes are the data), for the
+    /// sink that writes them at completion. Synchronous receives leave it empty: their bytes
+    /// go straight from the queue to the caller (see `recv_poll`).
     pub data: Bytes,
+    /// The payload's length.
+    pub total: usize,
     pub copied: usize,
     /// The sender, as the socket's family sees it.
     pub from: SocketAddr,
@@ -100,6 +104,9 @@ impl RecvOk {
         !(self.wine8 && self.error.is_some())
     }
 }
+
+/// Where a receive's bytes go: called with consecutive pieces of the bytes copied.
+pub(crate) type Out<'a> = &'a mut dyn FnMut(&[u8]);
 
 /// The result of looking at the queue.
 pub(crate) enum RecvPoll<E = Errno> {
@@ -187,8 +194,10 @@ impl World {
     }
 
     /// Takes (or peeks) the head of the queue, recording the outcome in the trace.
-    pub fn recv_poll(&mut self, handle: usize, args: &RecvArgs) -> RecvPoll {
-        let r = self.recv_head(handle, args);
+    /// The bytes received go to `out`, in order, in one or more calls, before the datagram is
+    /// consumed (the payload lives in the queue's ring, so nothing is allocated).
+    pub fn recv_poll(&mut self, handle: usize, args: &RecvArgs, out: Out<'_>) -> RecvPoll {
+        let r = self.recv_head(handle, args, out);
         if let RecvPoll::Ready(r) = &r {
             let (datagram, bytes, flags, error) = match r {
                 Ok(ok) => (Some(ok.datagram), ok.copied, ok.flags, ok.error),
@@ -214,6 +223,7 @@ impl World {
         &mut self,
         handle: usize,
         args: &RecvArgs,
+        out: Out<'_>,
     ) -> RecvPoll<(Errno, Option<DatagramId>)> {
         let peek = args.flags & MSG_PEEK != 0;
         let sock = match self.sock_mut(handle) {
@@ -236,9 +246,10 @@ impl World {
                 sock.queue.pop();
                 sock.discon = true;
                 sock.peer = None;
+                self.invalidate_routes();
                 return RecvPoll::Ready(Err((Errno::Discon, None)));
             }
-            Some(Entry::Datagram(d)) => d.clone(),
+            Some(Entry::Datagram(d)) => d,
         };
         if let NameReq::Len(n) = args.name {
             // Nothing written, datagram kept (Wine test_UDP, Windows rows). W5: Wine takes the
@@ -247,8 +258,13 @@ impl World {
                 return RecvPoll::Ready(Err((Errno::Fault, Some(arrived.id))));
             }
         }
-        let ok = recv_one(sock, &arrived, args);
+        let ok = recv_one(sock, arrived, args);
         let take = take_of(sock.kind, &ok, peek);
+        let (a, b) = sock.queue.front_payload(ok.copied);
+        out(a);
+        if !b.is_empty() {
+            out(b);
+        }
         if let Err(e) = self.consume_head(handle, take) {
             return RecvPoll::Ready(Err((e, None)));
         }
@@ -277,7 +293,7 @@ impl World {
         if sock.wine8() {
             // W4: Wine reports the first datagram's size (its host's FIONREAD).
             return Ok(match sock.queue.front() {
-                Some(Entry::Datagram(d)) => d.payload.len(),
+                Some(Entry::Datagram(d)) => d.payload_len(),
                 _ => 0,
             });
         }
@@ -289,7 +305,7 @@ impl World {
 /// sender as the socket sees it, the control messages that fit and the output flags, with
 /// WSAEMSGSIZE when data or control was cut. The datagram itself is not taken here.
 pub(crate) fn recv_one(sock: &Socket, d: &Arrived, args: &RecvArgs) -> RecvOk {
-    let len = d.payload.len();
+    let len = d.payload_len();
     let copied = len.min(args.cap);
     let truncated = copied < len;
     let (control, control_len, ctrunc) = match args.control {
@@ -328,9 +344,10 @@ pub(crate) fn recv_one(sock: &Socket, d: &Arrived, args: &RecvArgs) -> RecvOk {
     }
     RecvOk {
         datagram: d.id,
-        data: d.payload.clone(),
+        data: Bytes::new(),
+        total: len,
         copied,
-        from: as_seen_by(sock.family, d.src),
+        from: as_seen_by(sock.family, d.src()),
         control,
         control_len,
         flags,
@@ -354,7 +371,7 @@ pub(crate) enum Take {
 
 /// How a receive on a socket of `kind` that got `ok` takes its message.
 pub(crate) fn take_of(kind: SockKind, ok: &RecvOk, peek: bool) -> Take {
-    let truncated = ok.copied < ok.data.len();
+    let truncated = ok.copied < ok.total;
     match kind {
         _ if peek => Take::Nothing,
         SockKind::Reliable { partial: true } if truncated => Take::Part(ok.copied),
@@ -374,7 +391,7 @@ pub(crate) fn take_of(kind: SockKind, ok: &RecvOk, peek: bool) -> Take {
 fn control_messages(sock: &Socket, d: &Arrived) -> Vec<ControlMessage> {
     let o = &sock.opts;
     let mut v = Vec::new();
-    match d.dst.ip() {
+    match d.dst {
         IpAddr::V4(dst) => {
             if o.pktinfo {
                 v.push(ControlMessage::in_pktinfo(dst, d.ifindex));

@@ -29,9 +29,11 @@ pub(crate) enum Dest {
 
 /// A send request.
 #[derive(Clone, Debug)]
-pub(crate) struct SendArgs {
+pub(crate) struct SendArgs<'a> {
     pub dest: Dest,
-    pub payload: Bytes,
+    /// The caller's bytes: copied straight into the receiver's queue when the datagram
+    /// arrives at once, or into one shared buffer when its arrival is scheduled.
+    pub payload: &'a [u8],
     pub flags: u32,
     /// Source address from an IP_PKTINFO / IPV6_PKTINFO control message (WSASendMsg).
     pub src_ip: Option<IpAddr>,
@@ -40,8 +42,8 @@ pub(crate) struct SendArgs {
     pub tos: Option<u8>,
 }
 
-impl SendArgs {
-    pub fn new(dest: Dest, payload: Bytes, flags: u32) -> Self {
+impl<'a> SendArgs<'a> {
+    pub fn new(dest: Dest, payload: &'a [u8], flags: u32) -> Self {
         SendArgs {
             dest,
             payload,
@@ -58,6 +60,16 @@ const MSG_DONTROUTE: u32 = 0x4;
 impl World {
     /// Sends one datagram; returns the number of bytes sent.
     pub fn send(&mut self, handle: usize, args: SendArgs) -> Result<usize> {
+        if let Some(r) = self.send_cached(handle, &args) {
+            return r;
+        }
+        let n = self.send_full(handle, &args)?;
+        self.cache_route(handle, &args);
+        Ok(n)
+    }
+
+    /// The full send path (`route_cache` shortens it for repeated unicast sends).
+    fn send_full(&mut self, handle: usize, args: &SendArgs) -> Result<usize> {
         let sock = self.sock(handle)?;
         if sock.kind == SockKind::Stream {
             // A TCP socket that never connects (README).
@@ -73,16 +85,7 @@ impl World {
         if self.host(sock.host).net_down {
             return Err(Errno::NetDown);
         }
-        let explicit = match args.dest {
-            Dest::Connected => None,
-            Dest::To(to) => to,
-        };
-        let dst = match (explicit, sock.peer, args.dest) {
-            (Some(to), _, _) => to,
-            (None, Some(peer), _) => peer,
-            (None, None, Dest::Connected) => return Err(Errno::NotConn),
-            (None, None, Dest::To(_)) => return Err(Errno::DestAddrReq),
-        };
+        let (dst, explicit) = destination(sock, args.dest)?;
         let mut wire_dst = to_wire(sock, dst)?;
         let kind = sock.kind;
         if sock.wine8() {
@@ -120,12 +123,7 @@ impl World {
         self.implicit_bind(handle)?;
         let sock = self.sock(handle)?;
         let src_port = sock.local.map(|a| a.port()).unwrap_or(0);
-        let ttl = match (cast, wire_dst) {
-            (Cast::Multicast, SocketAddr::V4(_)) => sock.opts.mcast_ttl,
-            (Cast::Multicast, SocketAddr::V6(_)) => sock.opts.mcast_hops6,
-            (_, SocketAddr::V4(_)) => sock.opts.ttl,
-            (_, SocketAddr::V6(_)) => sock.opts.hops6,
-        };
+        let ttl = hop_limit(sock, cast, &wire_dst);
         // Windows ignores the IP_TOS option ("do not use"); Wine 8 passes it to Linux, which
         // marks what the socket sends (diff/corpus/sendmsg_control.json).
         let default_tos = if sock.wine8() { sock.opts.tos } else { 0 };
@@ -141,7 +139,7 @@ impl World {
             suppress_icmp: false,
             src: SocketAddr::new(src_ip, src_port),
             dst: wire_dst,
-            payload: args.payload,
+            payload: Bytes::new(),
             ttl,
             tos: args.tos.unwrap_or(default_tos),
             cast,
@@ -156,7 +154,7 @@ impl World {
             len,
         });
         match targets {
-            Route::Hosts(hosts) => self.dispatch(packet, &hosts),
+            Route::Hosts(hosts) => self.dispatch(packet, &hosts, args.payload),
             Route::Nowhere => self.drop_datagram(id, host, DropReason::NoSuchHost),
         }
         self.run_due();
@@ -164,7 +162,7 @@ impl World {
     }
 
     /// Unicast, broadcast (limited, or directed to a subnet the sender is on) or multicast.
-    fn classify(&self, host: HostId, ip: &IpAddr) -> Cast {
+    pub(super) fn classify(&self, host: HostId, ip: &IpAddr) -> Cast {
         if ip.is_multicast() {
             Cast::Multicast
         } else if self.host(host).is_broadcast_for(ip) {
@@ -269,20 +267,30 @@ impl World {
         }
     }
 
-    /// Applies the fault rules to each copy and schedules its arrival.
-    fn dispatch(&mut self, packet: Packet, hosts: &[HostId]) {
+    /// Applies the fault rules to each copy and schedules its arrival. `packet` carries no
+    /// payload yet: `payload` is the sender's, copied into a shared buffer only if an arrival
+    /// has to wait.
+    fn dispatch(&mut self, mut packet: Packet, hosts: &[HostId], payload: &[u8]) {
+        if let [to] = hosts {
+            // One host (every unicast): an arrival due now, with nothing else due before
+            // it, happens at once; the timer queue would give the same order.
+            let direct = self.sched.next_timer().is_none_or(|t| t > self.now());
+            self.dispatch_one(packet, *to, direct, payload);
+            return;
+        }
         if hosts.is_empty() {
             let (id, host) = (packet.id, packet.from_host);
             // A broadcast or multicast nobody else can hear, with loopback switched off.
             self.drop_datagram(id, host, DropReason::NoListener);
             return;
         }
+        packet.payload = Bytes::copy_from_slice(payload);
         for (i, &to) in hosts.iter().enumerate() {
             let mut p = packet.clone();
             if i > 0 {
                 p.id = self.copy_of(packet.id);
             }
-            self.dispatch_one(p, to);
+            self.dispatch_one(p, to, false, payload);
         }
     }
 
@@ -297,10 +305,12 @@ impl World {
         copy
     }
 
-    fn dispatch_one(&mut self, mut p: Packet, to: HostId) {
+    /// One host's copy: the fault rules, then its arrival, scheduled (or, with `direct`,
+    /// made at once when it is due now).
+    fn dispatch_one(&mut self, mut p: Packet, to: HostId, direct: bool, payload: &[u8]) {
         // A reliable protocol's datagrams are not subject to the fault rules: it would
         // retransmit what is lost, drop duplicates and restore the order.
-        let verdict = if p.transport.is_reliable() {
+        let verdict = if p.transport.is_reliable() || self.faults.is_empty() {
             Default::default()
         } else {
             let mut rules = std::mem::take(&mut self.faults);
@@ -329,20 +339,33 @@ impl World {
             return;
         }
         let at = self.now() + path.latency + verdict.extra_delay;
+        let now = direct && at <= self.now();
+        if !now && p.payload.len() != payload.len() {
+            // The arrival waits: the payload needs a home of its own (shared by its copies).
+            p.payload = Bytes::copy_from_slice(payload);
+        }
         for _ in 0..verdict.copies {
             let mut c = p.clone();
             c.id = self.copy_of(p.id);
             self.ledger.in_flight += 1;
-            self.sched.schedule(
-                at,
-                Timer::Arrive {
-                    packet: c,
-                    host: to,
-                    hops: path.hops,
-                },
-            );
+            if now {
+                self.arrive(&c, to, path.hops, payload);
+            } else {
+                self.sched.schedule(
+                    at,
+                    Timer::Arrive {
+                        packet: c,
+                        host: to,
+                        hops: path.hops,
+                    },
+                );
+            }
         }
         self.ledger.in_flight += 1;
+        if now {
+            self.arrive(&p, to, path.hops, payload);
+            return;
+        }
         self.sched.schedule(
             at,
             Timer::Arrive {
@@ -374,6 +397,35 @@ impl World {
                 original_src: p.src,
             }),
         );
+    }
+}
+
+/// Where a send goes: the address (as the socket's family sees it), and whether the caller
+/// gave it (rather than the connected peer).
+pub(super) fn destination(
+    sock: &crate::socket::Socket,
+    dest: Dest,
+) -> Result<(SocketAddr, Option<SocketAddr>)> {
+    let explicit = match dest {
+        Dest::Connected => None,
+        Dest::To(to) => to,
+    };
+    let dst = match (explicit, sock.peer, dest) {
+        (Some(to), _, _) => to,
+        (None, Some(peer), _) => peer,
+        (None, None, Dest::Connected) => return Err(Errno::NotConn),
+        (None, None, Dest::To(_)) => return Err(Errno::DestAddrReq),
+    };
+    Ok((dst, explicit))
+}
+
+/// The TTL / hop limit a datagram leaves with.
+pub(super) fn hop_limit(sock: &crate::socket::Socket, cast: Cast, wire_dst: &SocketAddr) -> u8 {
+    match (cast, wire_dst) {
+        (Cast::Multicast, SocketAddr::V4(_)) => sock.opts.mcast_ttl,
+        (Cast::Multicast, SocketAddr::V6(_)) => sock.opts.mcast_hops6,
+        (_, SocketAddr::V4(_)) => sock.opts.ttl,
+        (_, SocketAddr::V6(_)) => sock.opts.hops6,
     }
 }
 

@@ -64,6 +64,11 @@ impl Cx {
         self.sim.with(f)
     }
 
+    /// `world` for sends and receives (see `Sim::with_data`).
+    pub fn world_data<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
+        self.sim.with_data(f)
+    }
+
     /// The calling thread's simulated thread.
     pub fn thread(&self) -> ThreadId {
         thread_id(&self.sim)

@@ -108,6 +108,40 @@ pub(crate) unsafe fn scatter(bufs: &[WSABUF], mut data: &[u8]) -> usize {
     copied
 }
 
+/// Writes consecutive pieces of one message into scatter buffers, in order (a receive's
+/// bytes come out of the queue's ring in one or two pieces).
+pub(crate) struct Scatter<'a> {
+    bufs: &'a [WSABUF],
+    /// The buffer being filled, and how much of it is.
+    i: usize,
+    at: usize,
+}
+
+impl<'a> Scatter<'a> {
+    pub fn new(bufs: &'a [WSABUF]) -> Self {
+        Scatter { bufs, i: 0, at: 0 }
+    }
+
+    /// Appends `piece`; what does not fit in the buffers is dropped (the receive has already
+    /// cut the message to their total size).
+    ///
+    /// # Safety
+    /// Every buffer must be valid for writes of its `len` bytes.
+    pub unsafe fn write(&mut self, mut piece: &[u8]) {
+        while let Some(b) = self.bufs.get(self.i).filter(|_| !piece.is_empty()) {
+            let n = (b.len as usize - self.at).min(piece.len());
+            // SAFETY: `b.buf` is valid for `b.len` bytes (caller) and `at + n <= b.len`.
+            unsafe { write_bytes(b.buf.add(self.at), &piece[..n]) };
+            piece = &piece[n..];
+            self.at += n;
+            if self.at == b.len as usize {
+                self.i += 1;
+                self.at = 0;
+            }
+        }
+    }
+}
+
 /// Concatenates the buffers' contents (for sends).
 ///
 /// # Safety

@@ -2,7 +2,6 @@
 
 use std::net::IpAddr;
 
-use bytes::Bytes;
 use windows_sys::Win32::Networking::WinSock::{
     LPWSAOVERLAPPED_COMPLETION_ROUTINE, SEND_RECV_FLAGS, SOCKADDR, SOCKET, SOCKET_ERROR, WSABUF,
     WSAMSG,
@@ -70,12 +69,14 @@ unsafe fn finish_send(
 
 /// # Safety
 /// `buf` must be valid for reads of `len` bytes.
-unsafe fn payload(buf: *const u8, len: i32) -> Result<Bytes> {
+/// The slice lives as long as the call that passed `buf`; the stack copies it before the
+/// call returns.
+unsafe fn payload<'a>(buf: *const u8, len: i32) -> Result<&'a [u8]> {
     if len < 0 || (len > 0 && bad(buf)) {
         return Err(Errno::Fault);
     }
-    // SAFETY: `buf` is valid for `len` bytes (caller contract).
-    Ok(Bytes::copy_from_slice(unsafe { bytes(buf, len as usize) }))
+    // SAFETY: `buf` is valid for `len` bytes for the duration of the call (caller contract).
+    Ok(unsafe { bytes(buf, len as usize) })
 }
 
 /// Sends on a connected socket (WSAENOTCONN otherwise, Wine test_connect_udp).
@@ -92,7 +93,7 @@ pub unsafe extern "system" fn send(
         cx.socket(s)?;
         // SAFETY: forwarded caller contract.
         let data = unsafe { payload(buf, len) }?;
-        let n = cx.world(|w| w.send(s, SendArgs::new(Dest::Connected, data, flags as u32)))?;
+        let n = cx.world_data(|w| w.send(s, SendArgs::new(Dest::Connected, data, flags as u32)))?;
         Ok(n as i32)
     })
 }
@@ -115,7 +116,7 @@ pub unsafe extern "system" fn sendto(
         let data = unsafe { payload(buf, len) }?;
         // SAFETY: forwarded caller contract.
         let dest = unsafe { destination(to, tolen) }?;
-        let n = cx.world(|w| w.send(s, SendArgs::new(Dest::To(dest), data, flags as u32)))?;
+        let n = cx.world_data(|w| w.send(s, SendArgs::new(Dest::To(dest), data, flags as u32)))?;
         Ok(n as i32)
     })
 }
@@ -166,8 +167,8 @@ pub unsafe extern "system" fn WSASend(
         // SAFETY: forwarded caller contract.
         let (bufs, total) = unsafe { wsabufs(lpbuffers, dwbuffercount) }?;
         // SAFETY: buffers checked by `wsabufs` (caller contract for validity).
-        let data = Bytes::from(unsafe { gather(&bufs, total) });
-        let n = cx.world(|w| w.send(s, SendArgs::new(Dest::Connected, data, dwflags)))?;
+        let data = unsafe { gather(&bufs, total) };
+        let n = cx.world_data(|w| w.send(s, SendArgs::new(Dest::Connected, &data, dwflags)))?;
         // SAFETY: forwarded caller contract.
         unsafe { finish_send(cx, s, ov.as_ref(), lpnumberofbytessent, n) }
     })
@@ -211,8 +212,8 @@ pub unsafe extern "system" fn WSASendTo(
         // SAFETY: forwarded caller contract.
         let dest = unsafe { destination(lpto, itolen) }?;
         // SAFETY: buffers checked by `wsabufs` (caller contract for validity).
-        let data = Bytes::from(unsafe { gather(&bufs, total) });
-        let n = cx.world(|w| w.send(s, SendArgs::new(Dest::To(dest), data, dwflags)))?;
+        let data = unsafe { gather(&bufs, total) };
+        let n = cx.world_data(|w| w.send(s, SendArgs::new(Dest::To(dest), &data, dwflags)))?;
         // SAFETY: forwarded caller contract.
         unsafe { finish_send(cx, s, ov.as_ref(), lpnumberofbytessent, n) }
     })
@@ -270,8 +271,8 @@ pub unsafe extern "system" fn WSASendMsg(
         // SAFETY: forwarded caller contract.
         let (bufs, total) = unsafe { wsabufs(msg.lpBuffers, msg.dwBufferCount) }?;
         // SAFETY: buffers checked by `wsabufs` (caller contract for validity).
-        let data = Bytes::from(unsafe { gather(&bufs, total) });
-        let mut args = SendArgs::new(Dest::To(dest), data, dwflags & !MSG_PARTIAL);
+        let data = unsafe { gather(&bufs, total) };
+        let mut args = SendArgs::new(Dest::To(dest), &data, dwflags & !MSG_PARTIAL);
         if msg.Control.len > 0 {
             if bad(msg.Control.buf) {
                 return Err(Errno::Fault);
@@ -285,7 +286,7 @@ pub unsafe extern "system" fn WSASendMsg(
                 args.src_ip = None;
             }
         }
-        let n = cx.world(|w| w.send(s, args))?;
+        let n = cx.world_data(|w| w.send(s, args))?;
         // SAFETY: forwarded caller contract.
         unsafe { finish_send(cx, s, ov.as_ref(), lpnumberofbytessent, n) }
     })
