@@ -31,7 +31,7 @@ pub(crate) fn thread_id_for_call(cx: &Cx) -> WSATHREADID {
 /// The procedure table of the provider serving catalogue entry `entry_id`, starting it if
 /// this is its first use. A WSPStartup failure is returned as its error code.
 pub(crate) fn start_provider(cx: &Cx, entry_id: u32) -> Result<WSPPROC_TABLE, i32> {
-    let found = cx.world(|w| {
+    let found = cx.world_data(|w| {
         let provider = w.catalog.provider_of(entry_id)?;
         let startup = w.catalog.startup(&provider)?;
         let entry = w.catalog.get(entry_id)?.clone();
@@ -71,7 +71,7 @@ pub(crate) fn start_provider(cx: &Cx, entry_id: u32) -> Result<WSPPROC_TABLE, i3
 /// The procedure table of socket `s`'s provider.
 pub(crate) fn provider_table(cx: &Cx, s: SOCKET) -> Result<WSPPROC_TABLE, i32> {
     let entry = cx
-        .world(|w| w.sock(s).map(|s| s.catalog_id))
+        .world_data(|w| w.sock(s).map(|s| s.catalog_id))
         .map_err(|e| e.code())?;
     start_provider(cx, entry)
 }

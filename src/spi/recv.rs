@@ -136,7 +136,7 @@ fn provider_overlapped(
     ov: *mut OVERLAPPED,
     routine: LPWSAOVERLAPPED_COMPLETION_ROUTINE,
 ) -> Result<bool> {
-    let overlapped_socket = cx.world(|w| w.sock(s).map(|s| s.overlapped))?;
+    let overlapped_socket = cx.world_data(|w| w.sock(s).map(|s| s.overlapped))?;
     if ov.is_null() && routine.is_none() {
         return Ok(false);
     }
@@ -249,19 +249,19 @@ unsafe fn provider_recv(
         *const WSATHREADID,
     ),
 ) -> Result<i32> {
-    cx.world(|w| {
+    cx.world_data(|w| {
         if w.broken {
             Err(Errno::NetDown)
         } else {
             Ok(())
         }
     })?;
-    cx.world(|w| w.key_of(s))?;
+    cx.world_data(|w| w.key_of(s))?;
     let with_ov = provider_overlapped(cx, s, ov, routine)?;
-    if recv_from && cx.world(|w| w.sock(s).map(|s| s.peer.is_some()))? {
+    if recv_from && cx.world_data(|w| w.sock(s).map(|s| s.peer.is_some()))? {
         return Err(Errno::IsConn);
     }
-    let wine8 = cx.world(|w| w.cfg.wine8());
+    let wine8 = cx.world_data(|w| w.cfg.wine8());
     // No buffers at all is WSAEINVAL (Wine test_empty_recv, Windows rows). W22: Wine
     // receives into no buffers (WSAEMSGSIZE).
     if (bufs.is_null() || count == 0) && !wine8 {
@@ -301,7 +301,7 @@ unsafe fn provider_recv(
                 // SAFETY: non-NULL, valid for reads (caller contract).
                 let id = unsafe { read(thread) };
                 let queue_apc = cx
-                    .world(|w| w.base_queue_apc)
+                    .world_data(|w| w.base_queue_apc)
                     .ok_or(Errno::NotInitialised)?;
                 Some(Routine::Upcall {
                     queue_apc,
@@ -373,7 +373,7 @@ pub(crate) unsafe extern "system" fn WSARecvMsg(
             return Err(Errno::Fault);
         }
         let with_ov = is_overlapped(cx, s, lpoverlapped, lpcompletionroutine)?;
-        let wine8 = cx.world(|w| w.cfg.wine8());
+        let wine8 = cx.world_data(|w| w.cfg.wine8());
         // "This parameter can be NULL only if the lpOverlapped parameter is not NULL." (W8:
         // Wine does without.)
         if !with_ov && bad(lpdwnumberofbytesrecvd) && !wine8 {

@@ -76,13 +76,8 @@ impl Cx {
 
     /// WSANOTINITIALISED before WSAStartup; WSAENETDOWN once a simulator bug was caught.
     pub fn init(&self) -> Result<()> {
-        self.world(|w| {
-            if w.broken {
-                Err(Errno::NetDown)
-            } else {
-                w.check_initialised()
-            }
-        })
+        // A look that changes nothing: it keeps cached routes (`Sim::with_data`).
+        self.world_data(|w| initialised(w))
     }
 
     /// `init`, except that Wine 8 does not ask for WSAStartup (for the calls where that was
@@ -98,13 +93,25 @@ impl Cx {
     /// `init`, then WSAENOTSOCK unless `s` is a socket: the order in which Windows checks
     /// (Wine test_WithoutWSAStartup, test_WSASendMsg, test_getpeername).
     pub fn socket(&self, s: usize) -> Result<()> {
-        // Wine 8 checks the handle before WSAStartup: a non-socket is WSAENOTSOCK even
-        // without it (diff/corpus/notinitialised.json under Wine).
-        if self.world(|w| w.cfg.wine8() && !w.broken) {
-            self.world(|w| w.key_of(s).map(|_| ()))?;
-        }
-        self.init()?;
-        self.world(|w| w.key_of(s).map(|_| ()))
+        // One look that changes nothing, so it keeps cached routes (`Sim::with_data`).
+        self.world_data(|w| {
+            // Wine 8 checks the handle before WSAStartup: a non-socket is WSAENOTSOCK even
+            // without it (diff/corpus/notinitialised.json under Wine).
+            if w.cfg.wine8() && !w.broken {
+                w.key_of(s)?;
+            }
+            initialised(w)?;
+            w.key_of(s).map(|_| ())
+        })
+    }
+}
+
+/// WSANOTINITIALISED before WSAStartup; WSAENETDOWN once a simulator bug was caught.
+fn initialised(w: &World) -> Result<()> {
+    if w.broken {
+        Err(Errno::NetDown)
+    } else {
+        w.check_initialised()
     }
 }
 

@@ -189,7 +189,7 @@ unsafe fn dispatch(
 ) -> Result<i32, i32> {
     let table = provider_table(cx, s)?;
     let (peer, overlapped_socket, family) = cx
-        .world(|w| w.sock(s).map(|k| (k.peer, k.overlapped, k.family)))
+        .world_data(|w| w.sock(s).map(|k| (k.peer, k.overlapped, k.family)))
         .map_err(|e| e.code())?;
     // On a socket made without WSA_FLAG_OVERLAPPED both are ignored (the call is synchronous).
     let caller_ov = ov;
