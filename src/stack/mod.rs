@@ -135,6 +135,8 @@ pub(crate) struct World {
     next_datagram: u64,
     pub ledger: Ledger,
     pub trace: Trace,
+    /// What was sent, when `SimBuilder::capture` is on (`net::capture`).
+    pub capture: Option<Vec<crate::net::capture::Captured>>,
     pub diagnostics: Vec<DiagnosticRecord>,
     /// WSAStartup reference count.
     pub startup: u32,
@@ -159,6 +161,7 @@ impl World {
             next_request: 0,
             next_thread: 0,
             trace: Trace::new(cfg.trace),
+            capture: None,
             cfg,
             sched: Sched::default(),
             rng: Rng::new(seed),

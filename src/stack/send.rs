@@ -155,6 +155,7 @@ impl World {
             dst,
             len,
         });
+        self.capture_sent(&packet);
         match targets {
             Route::Hosts(hosts) => self.dispatch(packet, &hosts),
             Route::Nowhere => self.drop_datagram(id, host, DropReason::NoSuchHost),
