@@ -176,6 +176,14 @@ pub unsafe extern "system" fn WSPRecvFrom(
     lpthreadid: *const WSATHREADID,
     lperrno: *mut i32,
 ) -> i32 {
+    let _span = tracing::debug_span!(
+        "WSPRecvFrom",
+        socket = s,
+        buffers = dwbuffercount,
+        overlapped = !lpoverlapped.is_null(),
+        routine = lpcompletionroutine.is_some()
+    )
+    .entered();
     call_spi(SOCKET_ERROR, lperrno, |cx| {
         // SAFETY: forwarded caller contract.
         unsafe {
@@ -214,6 +222,14 @@ pub unsafe extern "system" fn WSPRecv(
     lpthreadid: *const WSATHREADID,
     lperrno: *const i32,
 ) -> i32 {
+    let _span = tracing::debug_span!(
+        "WSPRecv",
+        socket = s,
+        buffers = dwbuffercount,
+        overlapped = !lpoverlapped.is_null(),
+        routine = lpcompletionroutine.is_some()
+    )
+    .entered();
     call_spi(SOCKET_ERROR, lperrno as *mut i32, |cx| {
         // SAFETY: forwarded caller contract.
         unsafe {
@@ -368,6 +384,13 @@ pub(crate) unsafe extern "system" fn WSARecvMsg(
     lpoverlapped: *mut OVERLAPPED,
     lpcompletionroutine: LPWSAOVERLAPPED_COMPLETION_ROUTINE,
 ) -> i32 {
+    let _span = tracing::debug_span!(
+        "WSARecvMsg",
+        socket = s,
+        overlapped = !lpoverlapped.is_null(),
+        routine = lpcompletionroutine.is_some()
+    )
+    .entered();
     face::call(SOCKET_ERROR, |cx| {
         cx.socket(s)?;
         // A NULL message fails at once, before any wait (Wine test_ip_pktinfo).

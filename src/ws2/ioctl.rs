@@ -21,6 +21,7 @@ use crate::sched::thread::Routine;
 /// # Safety
 /// `argp` must be valid for reads and writes of a u32.
 pub unsafe extern "system" fn ioctlsocket(s: SOCKET, cmd: i32, argp: *mut u32) -> i32 {
+    let _span = tracing::debug_span!("ioctlsocket", socket = s, cmd).entered();
     face::call(SOCKET_ERROR, |cx| {
         cx.socket(s)?;
         // ioctlsocket(s, FIONREAD, (u_long*)1) is WSAEFAULT (Wine test_fionread_siocatmark).
@@ -110,6 +111,14 @@ pub unsafe extern "system" fn WSAIoctl(
     lpoverlapped: *mut OVERLAPPED,
     lpcompletionroutine: LPWSAOVERLAPPED_COMPLETION_ROUTINE,
 ) -> i32 {
+    let _span = tracing::debug_span!(
+        "WSAIoctl",
+        socket = s,
+        code = dwiocontrolcode,
+        overlapped = !lpoverlapped.is_null(),
+        routine = lpcompletionroutine.is_some()
+    )
+    .entered();
     face::call(SOCKET_ERROR, |cx| {
         cx.socket(s)?;
         // A NULL byte count is WSAEFAULT, with or without an OVERLAPPED (Wine

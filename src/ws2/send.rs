@@ -88,6 +88,7 @@ pub unsafe extern "system" fn send(
     len: i32,
     flags: SEND_RECV_FLAGS,
 ) -> i32 {
+    let _span = tracing::debug_span!("send", socket = s, len, flags).entered();
     face::call(SOCKET_ERROR, |cx| {
         cx.socket(s)?;
         // SAFETY: forwarded caller contract.
@@ -109,6 +110,7 @@ pub unsafe extern "system" fn sendto(
     to: *const SOCKADDR,
     tolen: i32,
 ) -> i32 {
+    let _span = tracing::debug_span!("sendto", socket = s, len, flags).entered();
     face::call(SOCKET_ERROR, |cx| {
         cx.socket(s)?;
         // SAFETY: forwarded caller contract.
@@ -147,6 +149,15 @@ pub unsafe extern "system" fn WSASend(
     lpoverlapped: *mut OVERLAPPED,
     lpcompletionroutine: LPWSAOVERLAPPED_COMPLETION_ROUTINE,
 ) -> i32 {
+    let _span = tracing::debug_span!(
+        "WSASend",
+        socket = s,
+        buffers = dwbuffercount,
+        flags = dwflags,
+        overlapped = !lpoverlapped.is_null(),
+        routine = lpcompletionroutine.is_some()
+    )
+    .entered();
     face::call(SOCKET_ERROR, |cx| {
         cx.socket(s)?;
         // SAFETY: forwarded caller contract.
@@ -189,6 +200,15 @@ pub unsafe extern "system" fn WSASendTo(
     lpoverlapped: *mut OVERLAPPED,
     lpcompletionroutine: LPWSAOVERLAPPED_COMPLETION_ROUTINE,
 ) -> i32 {
+    let _span = tracing::debug_span!(
+        "WSASendTo",
+        socket = s,
+        buffers = dwbuffercount,
+        flags = dwflags,
+        overlapped = !lpoverlapped.is_null(),
+        routine = lpcompletionroutine.is_some()
+    )
+    .entered();
     face::call(SOCKET_ERROR, |cx| {
         cx.socket(s)?;
         // SAFETY: forwarded caller contract.
@@ -237,6 +257,14 @@ pub unsafe extern "system" fn WSASendMsg(
     lpoverlapped: *mut OVERLAPPED,
     lpcompletionroutine: LPWSAOVERLAPPED_COMPLETION_ROUTINE,
 ) -> i32 {
+    let _span = tracing::debug_span!(
+        "WSASendMsg",
+        socket = handle,
+        flags = dwflags,
+        overlapped = !lpoverlapped.is_null(),
+        routine = lpcompletionroutine.is_some()
+    )
+    .entered();
     let s = handle;
     face::call(SOCKET_ERROR, |cx| {
         cx.socket(s)?;
