@@ -21,8 +21,8 @@ mod tracediff;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
-use winsock_sim::Personality;
+use clap::{Parser, Subcommand};
+pub use winsock_sim_diff::sim::Who;
 
 #[derive(Parser)]
 #[command(
@@ -33,25 +33,6 @@ use winsock_sim::Personality;
 struct Cli {
     #[command(subcommand)]
     command: Command,
-}
-
-/// Whose behaviour the simulator reproduces.
-#[derive(Copy, Clone, Debug, Default, ValueEnum)]
-pub enum Who {
-    /// Real Windows (the default).
-    #[default]
-    Windows,
-    /// Wine 8.
-    Wine8,
-}
-
-impl From<Who> for Personality {
-    fn from(w: Who) -> Personality {
-        match w {
-            Who::Windows => Personality::Windows,
-            Who::Wine8 => Personality::Wine8,
-        }
-    }
 }
 
 #[derive(Subcommand)]

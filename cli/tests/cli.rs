@@ -28,19 +28,24 @@ fn run_annotates_each_step_with_results_and_simulator_events() {
     assert!(s.contains("every one accounted for"));
 }
 
-#[test]
-fn run_saves_the_trace_the_differential_runner_would_record() {
-    let dir = scratch("save");
-    let saved = dir.join("sim.json");
+/// `winsock-sim run SCENARIO --personality WHO --save` into a scratch file; its path.
+fn saved_run(test: &str, scenario: &str, who: &str) -> std::path::PathBuf {
+    let saved = scratch(test).join("sim.json");
     let o = run([
         "run".as_ref(),
-        corpus("overlapped_routines_batch").as_os_str(),
+        corpus(scenario).as_os_str(),
         "--personality".as_ref(),
-        "wine8".as_ref(),
+        who.as_ref(),
         "--save".as_ref(),
         saved.as_os_str(),
     ]);
     assert_eq!(o.code, 0, "{}", o.stderr);
+    saved
+}
+
+#[test]
+fn run_saves_the_trace_the_differential_runner_would_record() {
+    let saved = saved_run("save", "overlapped_routines_batch", "wine8");
     let got: Trace = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
     let sc = serde_json::from_str(
         &std::fs::read_to_string(corpus("overlapped_routines_batch")).unwrap(),
@@ -109,15 +114,7 @@ fn bad_input_is_an_error_message_and_exit_2_never_a_panic() {
 
 #[test]
 fn diff_shows_the_first_divergence_between_the_simulator_and_wine() {
-    let dir = scratch("diff");
-    let sim = dir.join("sim.json");
-    let o = run([
-        "run".as_ref(),
-        corpus("truncation").as_os_str(),
-        "--save".as_ref(),
-        sim.as_os_str(),
-    ]);
-    assert_eq!(o.code, 0, "{}", o.stderr);
+    let sim = saved_run("diff", "truncation", "windows");
     let o = run([
         "diff".as_ref(),
         sim.as_os_str(),
@@ -150,17 +147,7 @@ fn diff_shows_the_first_divergence_between_the_simulator_and_wine() {
 
 #[test]
 fn diff_of_agreeing_traces_exits_0() {
-    let dir = scratch("same");
-    let sim = dir.join("sim.json");
-    let o = run([
-        "run".as_ref(),
-        corpus("truncation").as_os_str(),
-        "--personality".as_ref(),
-        "wine8".as_ref(),
-        "--save".as_ref(),
-        sim.as_os_str(),
-    ]);
-    assert_eq!(o.code, 0, "{}", o.stderr);
+    let sim = saved_run("same", "truncation", "wine8");
     let o = run([
         "diff".as_ref(),
         sim.as_os_str(),

@@ -6,6 +6,26 @@ use crate::interp::{play, Host};
 use crate::scenario::{FaultSpec, Scenario};
 use crate::trace::Trace;
 
+/// A personality as a command-line value (`--personality windows|wine8`), for the tools
+/// built on this crate.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Who {
+    /// Real Windows (the simulator's default).
+    #[default]
+    Windows,
+    /// Wine 8.
+    Wine8,
+}
+
+impl From<Who> for Personality {
+    fn from(w: Who) -> Personality {
+        match w {
+            Who::Windows => Personality::Windows,
+            Who::Wine8 => Personality::Wine8,
+        }
+    }
+}
+
 /// The simulator as an executor.
 struct SimHost {
     sim: Sim,

@@ -18,7 +18,7 @@ use crate::diag::Diagnostic;
 use crate::error::Errno;
 use crate::stack::lifecycle_resolve;
 use crate::ws2;
-use crate::ws2::face::{call_spi, last_error, Cx};
+use crate::ws2::face::{call_spi, io_span, last_error, Cx};
 use crate::ws2::mem::{bad, read, write};
 
 /// The SPI version the base provider implements (2.2).
@@ -361,14 +361,13 @@ unsafe extern "system" fn WSPIoctl(
     lpthreadid: *const WSATHREADID,
     lperrno: *mut i32,
 ) -> i32 {
-    let _span = tracing::debug_span!(
+    let _span = io_span!(
         "WSPIoctl",
-        socket = s,
-        code = dwiocontrolcode,
-        overlapped = !lpoverlapped.is_null(),
-        routine = lpcompletionroutine.is_some()
-    )
-    .entered();
+        s,
+        lpoverlapped,
+        lpcompletionroutine,
+        code = dwiocontrolcode
+    );
     let _ = lpthreadid;
     // SAFETY: forwarded caller contract.
     through_ws2(SOCKET_ERROR, lperrno, || unsafe {
@@ -402,15 +401,14 @@ unsafe extern "system" fn WSPSend(
     lpthreadid: *const WSATHREADID,
     lperrno: *mut i32,
 ) -> i32 {
-    let _span = tracing::debug_span!(
+    let _span = io_span!(
         "WSPSend",
-        socket = s,
+        s,
+        lpoverlapped,
+        lpcompletionroutine,
         buffers = dwbuffercount,
-        flags = dwflags,
-        overlapped = !lpoverlapped.is_null(),
-        routine = lpcompletionroutine.is_some()
-    )
-    .entered();
+        flags = dwflags
+    );
     let _ = lpthreadid;
     // SAFETY: forwarded caller contract.
     through_ws2(SOCKET_ERROR, lperrno, || unsafe {
@@ -444,15 +442,14 @@ unsafe extern "system" fn WSPSendTo(
     lpthreadid: *const WSATHREADID,
     lperrno: *mut i32,
 ) -> i32 {
-    let _span = tracing::debug_span!(
+    let _span = io_span!(
         "WSPSendTo",
-        socket = s,
+        s,
+        lpoverlapped,
+        lpcompletionroutine,
         buffers = dwbuffercount,
-        flags = dwflags,
-        overlapped = !lpoverlapped.is_null(),
-        routine = lpcompletionroutine.is_some()
-    )
-    .entered();
+        flags = dwflags
+    );
     let _ = lpthreadid;
     // SAFETY: forwarded caller contract.
     through_ws2(SOCKET_ERROR, lperrno, || unsafe {

@@ -119,6 +119,22 @@ fn internal_error(cx: &Cx, panic: Box<dyn Any + Send>) {
     set_last_error(Errno::NetDown.code());
 }
 
+/// The `tracing` span of a call that may be overlapped: its socket, other key arguments, and
+/// whether it was given an OVERLAPPED and a completion routine.
+macro_rules! io_span {
+    ($name:literal, $s:expr, $ov:ident, $routine:ident $(, $k:ident = $v:expr)* $(,)?) => {
+        tracing::debug_span!(
+            $name,
+            socket = $s,
+            $($k = $v,)*
+            overlapped = !$ov.is_null(),
+            routine = $routine.is_some()
+        )
+        .entered()
+    };
+}
+pub(crate) use io_span;
+
 /// The `tracing` event for a call that succeeded, inside the span its function entered.
 /// Field values are only computed when a subscriber wants the event.
 fn returned(v: &dyn Debug) {

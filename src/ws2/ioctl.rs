@@ -9,7 +9,7 @@ use windows_sys::Win32::Networking::WinSock::{
 };
 use windows_sys::Win32::System::IO::OVERLAPPED;
 
-use super::face::{self, Cx};
+use super::face::{self, io_span, Cx};
 use super::mem::{bad, read, write};
 use super::overlapped::{complete_in_overlapped, is_overlapped, notify_for};
 use crate::error::{Errno, Result};
@@ -111,14 +111,13 @@ pub unsafe extern "system" fn WSAIoctl(
     lpoverlapped: *mut OVERLAPPED,
     lpcompletionroutine: LPWSAOVERLAPPED_COMPLETION_ROUTINE,
 ) -> i32 {
-    let _span = tracing::debug_span!(
+    let _span = io_span!(
         "WSAIoctl",
-        socket = s,
-        code = dwiocontrolcode,
-        overlapped = !lpoverlapped.is_null(),
-        routine = lpcompletionroutine.is_some()
-    )
-    .entered();
+        s,
+        lpoverlapped,
+        lpcompletionroutine,
+        code = dwiocontrolcode
+    );
     face::call(SOCKET_ERROR, |cx| {
         cx.socket(s)?;
         // A NULL byte count is WSAEFAULT, with or without an OVERLAPPED (Wine

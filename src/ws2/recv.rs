@@ -17,7 +17,7 @@ use windows_sys::Win32::Networking::WinSock::{
 };
 use windows_sys::Win32::System::IO::OVERLAPPED;
 
-use super::face::{self, api_call, Cx};
+use super::face::{self, api_call, io_span, Cx};
 use super::mem::{bad, read, write_sockaddr};
 use super::overlapped::complete_in_overlapped;
 use crate::error::Errno;
@@ -118,14 +118,13 @@ pub unsafe extern "system" fn WSARecv(
     lpoverlapped: *mut OVERLAPPED,
     lpcompletionroutine: LPWSAOVERLAPPED_COMPLETION_ROUTINE,
 ) -> i32 {
-    let _span = tracing::debug_span!(
+    let _span = io_span!(
         "WSARecv",
-        socket = s,
-        buffers = dwbuffercount,
-        overlapped = !lpoverlapped.is_null(),
-        routine = lpcompletionroutine.is_some()
-    )
-    .entered();
+        s,
+        lpoverlapped,
+        lpcompletionroutine,
+        buffers = dwbuffercount
+    );
     face::call_raw(SOCKET_ERROR, |cx| {
         cx.socket(s).map_err(|e| e.code())?;
         let _api = api_call("WSARecv");
@@ -160,14 +159,13 @@ pub unsafe extern "system" fn WSARecvFrom(
     lpoverlapped: *mut OVERLAPPED,
     lpcompletionroutine: LPWSAOVERLAPPED_COMPLETION_ROUTINE,
 ) -> i32 {
-    let _span = tracing::debug_span!(
+    let _span = io_span!(
         "WSARecvFrom",
-        socket = s,
-        buffers = dwbuffercount,
-        overlapped = !lpoverlapped.is_null(),
-        routine = lpcompletionroutine.is_some()
-    )
-    .entered();
+        s,
+        lpoverlapped,
+        lpcompletionroutine,
+        buffers = dwbuffercount
+    );
     face::call_raw(SOCKET_ERROR, |cx| {
         cx.socket(s).map_err(|e| e.code())?;
         let _api = api_call("WSARecvFrom");

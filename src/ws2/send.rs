@@ -9,7 +9,7 @@ use windows_sys::Win32::Networking::WinSock::{
 };
 use windows_sys::Win32::System::IO::OVERLAPPED;
 
-use super::face::{self, Cx};
+use super::face::{self, io_span, Cx};
 use super::mem::{bad, bytes, gather, read, read_sockaddr, write, wsabufs};
 use super::overlapped::{complete_in_overlapped, is_overlapped, notify_for, warn_byte_count};
 use crate::error::{Errno, Result};
@@ -149,15 +149,14 @@ pub unsafe extern "system" fn WSASend(
     lpoverlapped: *mut OVERLAPPED,
     lpcompletionroutine: LPWSAOVERLAPPED_COMPLETION_ROUTINE,
 ) -> i32 {
-    let _span = tracing::debug_span!(
+    let _span = io_span!(
         "WSASend",
-        socket = s,
+        s,
+        lpoverlapped,
+        lpcompletionroutine,
         buffers = dwbuffercount,
-        flags = dwflags,
-        overlapped = !lpoverlapped.is_null(),
-        routine = lpcompletionroutine.is_some()
-    )
-    .entered();
+        flags = dwflags
+    );
     face::call(SOCKET_ERROR, |cx| {
         cx.socket(s)?;
         // SAFETY: forwarded caller contract.
@@ -200,15 +199,14 @@ pub unsafe extern "system" fn WSASendTo(
     lpoverlapped: *mut OVERLAPPED,
     lpcompletionroutine: LPWSAOVERLAPPED_COMPLETION_ROUTINE,
 ) -> i32 {
-    let _span = tracing::debug_span!(
+    let _span = io_span!(
         "WSASendTo",
-        socket = s,
+        s,
+        lpoverlapped,
+        lpcompletionroutine,
         buffers = dwbuffercount,
-        flags = dwflags,
-        overlapped = !lpoverlapped.is_null(),
-        routine = lpcompletionroutine.is_some()
-    )
-    .entered();
+        flags = dwflags
+    );
     face::call(SOCKET_ERROR, |cx| {
         cx.socket(s)?;
         // SAFETY: forwarded caller contract.
@@ -257,14 +255,13 @@ pub unsafe extern "system" fn WSASendMsg(
     lpoverlapped: *mut OVERLAPPED,
     lpcompletionroutine: LPWSAOVERLAPPED_COMPLETION_ROUTINE,
 ) -> i32 {
-    let _span = tracing::debug_span!(
+    let _span = io_span!(
         "WSASendMsg",
-        socket = handle,
-        flags = dwflags,
-        overlapped = !lpoverlapped.is_null(),
-        routine = lpcompletionroutine.is_some()
-    )
-    .entered();
+        handle,
+        lpoverlapped,
+        lpcompletionroutine,
+        flags = dwflags
+    );
     let s = handle;
     face::call(SOCKET_ERROR, |cx| {
         cx.socket(s)?;
