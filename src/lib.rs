@@ -49,6 +49,7 @@ pub use error::{Errno, Result};
 pub use explore::{explore, Run};
 pub use io::status::{CancelledError, CloseStatus, NtStatus};
 pub use ledger::{DropReason, DropRecord, Ledger};
+pub use net::capture::Captured;
 pub use net::fault::{Endpoint, Fault, FaultRule};
 pub use net::packet::{DatagramId, IcmpKind};
 pub use net::topology::HostId;

@@ -306,10 +306,10 @@ impl Trace {
     #[inline]
     pub(crate) fn push(&mut self, time: Instant, event: impl FnOnce() -> Event) {
         if self.enabled {
-            self.records.push(Record {
-                time,
-                event: event(),
-            });
+            let event = event();
+            // The same event for a `tracing` subscriber (a user's test log), at TRACE level.
+            tracing::trace!(target: "winsock_sim::trace", %time, "{event}");
+            self.records.push(Record { time, event });
         }
     }
 

@@ -18,7 +18,10 @@ fn every_test_named_in_the_contract_table_exists() {
         if !file.ends_with(".rs") || name.is_empty() || name.contains(' ') {
             continue;
         }
-        let path = if file.starts_with("src/") || file.starts_with("diff/") {
+        let path = if ["src/", "diff/", "campaign/"]
+            .iter()
+            .any(|d| file.starts_with(d))
+        {
             root.join(file)
         } else {
             root.join("tests").join(file)

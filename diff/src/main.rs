@@ -9,10 +9,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
-use winsock_sim::Personality;
+use clap::{Parser, Subcommand};
 use winsock_sim_diff::compare::compare;
 use winsock_sim_diff::scenario::Scenario;
+use winsock_sim_diff::sim::Who;
 use winsock_sim_diff::trace::Trace;
 
 #[derive(Parser)]
@@ -20,21 +20,6 @@ use winsock_sim_diff::trace::Trace;
 struct Cli {
     #[command(subcommand)]
     command: Command,
-}
-
-#[derive(Copy, Clone, ValueEnum)]
-enum Who {
-    Windows,
-    Wine8,
-}
-
-impl From<Who> for Personality {
-    fn from(w: Who) -> Personality {
-        match w {
-            Who::Windows => Personality::Windows,
-            Who::Wine8 => Personality::Wine8,
-        }
-    }
 }
 
 #[derive(Subcommand)]

@@ -1,13 +1,13 @@
 //! Operation sequences against the reference model: the fuzzer's bytes become a scenario
 //! (seed, completion port or not, operations) run by the same harness as the proptest
-//! campaign (`tests/campaign/harness.rs`): the simulator and the model must agree at every
+//! campaign (`campaign/src/harness.rs`): the simulator and the model must agree at every
 //! step, conserve datagrams, catch no bug, and give the same trace twice.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use winsock_sim_model::{Api, Call, Notify};
 
-#[path = "../../tests/campaign/harness.rs"]
+#[path = "../../campaign/src/harness.rs"]
 mod harness;
 
 use harness::{Op, Scenario};

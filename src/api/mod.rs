@@ -83,7 +83,8 @@ impl Socket {
         if kind == SockKind::Stream {
             return Err(Errno::SockTNoSupport);
         }
-        let handle = sim.with(|w| w.create_socket(host, family, kind, true))?;
+        let _span = tracing::debug_span!("Socket::new", %host, ?family, ?kind).entered();
+        let handle = traced(sim.with(|w| w.create_socket(host, family, kind, true)))?;
         Ok(Socket {
             sim: sim.clone(),
             handle,
@@ -104,44 +105,55 @@ impl Socket {
 
     /// bind().
     pub fn bind(&self, addr: SocketAddr) -> Result<()> {
-        self.sim.with(|w| w.bind(self.handle, addr))
+        let _span = tracing::debug_span!("Socket::bind", socket = self.handle, %addr).entered();
+        traced(self.sim.with(|w| w.bind(self.handle, addr)))
     }
 
     /// getsockname().
     pub fn local_addr(&self) -> Result<SocketAddr> {
-        self.sim.with(|w| w.local_addr(self.handle))
+        let _span = tracing::debug_span!("Socket::local_addr", socket = self.handle).entered();
+        traced(self.sim.with(|w| w.local_addr(self.handle)))
     }
 
     /// getpeername().
     pub fn peer_addr(&self) -> Result<SocketAddr> {
-        self.sim.with(|w| w.peer_addr(self.handle))
+        let _span = tracing::debug_span!("Socket::peer_addr", socket = self.handle).entered();
+        traced(self.sim.with(|w| w.peer_addr(self.handle)))
     }
 
     /// connect(): sets the default destination and filters what is received.
     pub fn connect(&self, addr: SocketAddr) -> Result<()> {
-        self.sim.with(|w| w.connect(self.handle, Some(addr)))
+        let _span = tracing::debug_span!("Socket::connect", socket = self.handle, %addr).entered();
+        traced(self.sim.with(|w| w.connect(self.handle, Some(addr))))
     }
 
     /// connect() with AF_UNSPEC: removes the peer.
     pub fn disconnect(&self) -> Result<()> {
-        self.sim.with(|w| w.connect(self.handle, None))
+        let _span = tracing::debug_span!("Socket::disconnect", socket = self.handle).entered();
+        traced(self.sim.with(|w| w.connect(self.handle, None)))
     }
 
     /// shutdown(): `SD_RECEIVE` (0), `SD_SEND` (1) or `SD_BOTH` (2).
     pub fn shutdown(&self, how: i32) -> Result<()> {
-        self.sim.with(|w| w.shutdown(self.handle, how))
+        let _span = tracing::debug_span!("Socket::shutdown", socket = self.handle, how).entered();
+        traced(self.sim.with(|w| w.shutdown(self.handle, how)))
     }
 
     /// sendto().
     pub fn send_to(&self, buf: &[u8], addr: SocketAddr) -> Result<usize> {
+        let _span =
+            tracing::debug_span!("Socket::send_to", socket = self.handle, len = buf.len(), %addr)
+                .entered();
         let args = SendArgs::new(Dest::To(Some(addr)), buf, 0);
-        self.sim.with_data(|w| w.send(self.handle, args))
+        traced(self.sim.with_data(|w| w.send(self.handle, args)))
     }
 
     /// send() to the connected peer.
     pub fn send(&self, buf: &[u8]) -> Result<usize> {
+        let _span =
+            tracing::debug_span!("Socket::send", socket = self.handle, len = buf.len()).entered();
         let args = SendArgs::new(Dest::Connected, buf, 0);
-        self.sim.with_data(|w| w.send(self.handle, args))
+        traced(self.sim.with_data(|w| w.send(self.handle, args)))
     }
 
     /// recvfrom(): one datagram. A datagram larger than `buf` fills it, the rest is discarded
@@ -161,6 +173,23 @@ impl Socket {
     }
 
     fn recv_from_flags(
+        &self,
+        buf: &mut [u8],
+        flags: u32,
+        call: &'static str,
+    ) -> Result<(usize, SocketAddr)> {
+        let _span = tracing::debug_span!(
+            "Socket::recv",
+            socket = self.handle,
+            call,
+            len = buf.len(),
+            flags
+        )
+        .entered();
+        traced(self.recv_from_inner(buf, flags, call))
+    }
+
+    fn recv_from_inner(
         &self,
         buf: &mut [u8],
         flags: u32,
@@ -190,6 +219,18 @@ impl Socket {
     /// WSARecvMsg: scatter buffers, control messages, output flags. Truncation of data or
     /// control is reported in the result rather than as an error.
     pub fn recv_msg(&self, bufs: &mut [&mut [u8]], opts: RecvMsgOptions) -> Result<RecvMsg> {
+        let _span = tracing::debug_span!(
+            "Socket::recv_msg",
+            socket = self.handle,
+            buffers = bufs.len(),
+            peek = opts.peek,
+            control_len = opts.control_len
+        )
+        .entered();
+        traced(self.recv_msg_inner(bufs, opts))
+    }
+
+    fn recv_msg_inner(&self, bufs: &mut [&mut [u8]], opts: RecvMsgOptions) -> Result<RecvMsg> {
         let args = RecvArgs {
             call: "WSARecvMsg",
             flags: if opts.peek { MSG_PEEK } else { 0 },
@@ -216,12 +257,15 @@ impl Socket {
 
     /// FIONBIO.
     pub fn set_nonblocking(&self, on: bool) -> Result<()> {
-        self.sim.with(|w| w.set_nonblocking(self.handle, on))
+        let _span =
+            tracing::debug_span!("Socket::set_nonblocking", socket = self.handle, on).entered();
+        traced(self.sim.with(|w| w.set_nonblocking(self.handle, on)))
     }
 
     /// FIONREAD: the payload bytes of every queued datagram.
     pub fn bytes_available(&self) -> Result<usize> {
-        self.sim.with(|w| w.bytes_queued(self.handle))
+        let _span = tracing::debug_span!("Socket::bytes_available", socket = self.handle).entered();
+        traced(self.sim.with(|w| w.bytes_queued(self.handle)))
     }
 
     /// SO_RCVTIMEO (milliseconds; `None` waits forever).
@@ -234,14 +278,22 @@ impl Socket {
 
     /// SIO_UDP_CONNRESET: whether an ICMP port unreachable fails the next receive.
     pub fn set_connreset(&self, on: bool) -> Result<()> {
-        self.sim
-            .with(|w| w.set_icmp_reporting(self.handle, false, on))
+        let _span =
+            tracing::debug_span!("Socket::set_connreset", socket = self.handle, on).entered();
+        traced(
+            self.sim
+                .with(|w| w.set_icmp_reporting(self.handle, false, on)),
+        )
     }
 
     /// SIO_UDP_NETRESET: whether an ICMP time exceeded fails the next receive.
     pub fn set_netreset(&self, on: bool) -> Result<()> {
-        self.sim
-            .with(|w| w.set_icmp_reporting(self.handle, true, on))
+        let _span =
+            tracing::debug_span!("Socket::set_netreset", socket = self.handle, on).entered();
+        traced(
+            self.sim
+                .with(|w| w.set_icmp_reporting(self.handle, true, on)),
+        )
     }
 
     /// IP_PKTINFO (IPv4 datagrams) or IPV6_PKTINFO (IPv6 datagrams).
@@ -299,19 +351,45 @@ impl Socket {
 
     /// setsockopt() with raw bytes, under the same length rules as the face.
     pub fn set_option(&self, level: i32, name: i32, value: &[u8]) -> Result<()> {
-        let spec = lookup(level, name)?;
-        let n = crate::socket::options::set_read_len(&spec, value.len() as i32)?;
-        self.sim
-            .with(|w| w.set_option(self.handle, &spec, &value[..n]))
+        let _span = tracing::debug_span!(
+            "Socket::set_option",
+            socket = self.handle,
+            level,
+            name,
+            len = value.len()
+        )
+        .entered();
+        traced(lookup(level, name).and_then(|spec| {
+            let n = crate::socket::options::set_read_len(&spec, value.len() as i32)?;
+            self.sim
+                .with(|w| w.set_option(self.handle, &spec, &value[..n]))
+        }))
     }
 
     /// getsockopt() into a buffer of `len` bytes; returns the bytes written.
     pub fn get_option(&self, level: i32, name: i32, len: usize) -> Result<Vec<u8>> {
+        let _span =
+            tracing::debug_span!("Socket::get_option", socket = self.handle, level, name, len)
+                .entered();
+        traced(self.get_option_inner(level, name, len))
+    }
+
+    fn get_option_inner(&self, level: i32, name: i32, len: usize) -> Result<Vec<u8>> {
         let spec = lookup(level, name)?;
         let have = i32::try_from(len).unwrap_or(i32::MAX);
         let out = self.sim.with(|w| w.get_option(self.handle, &spec, have))?;
         out.result.map(|()| out.bytes)
     }
+}
+
+/// Reports a call's outcome to a `tracing` subscriber, inside the span the call entered
+/// (nothing is formatted unless a subscriber asks for it).
+pub(crate) fn traced<T: core::fmt::Debug>(r: Result<T>) -> Result<T> {
+    match &r {
+        Ok(v) => tracing::debug!(ret = ?v, "returned"),
+        Err(e) => tracing::debug!(error = e.name(), code = e.code(), "failed"),
+    }
+    r
 }
 
 /// What a receive reports about a datagram, beside its bytes.
@@ -328,6 +406,7 @@ fn msg_of(ok: &RecvOk) -> RecvMsg {
 
 impl Drop for Socket {
     fn drop(&mut self) {
-        let _ = self.sim.with(|w| w.close(self.handle));
+        let _span = tracing::debug_span!("Socket::close", socket = self.handle).entered();
+        let _ = traced(self.sim.with(|w| w.close(self.handle)));
     }
 }

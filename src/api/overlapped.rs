@@ -392,6 +392,23 @@ impl Socket {
         opts: RecvMsgOptions,
         announce: Announce<'_>,
     ) -> Result<PendingRecv> {
+        let _span = tracing::debug_span!(
+            "Socket::recv_msg_overlapped",
+            socket = self.handle,
+            len,
+            peek = opts.peek,
+            control_len = opts.control_len
+        )
+        .entered();
+        super::traced(self.post_recv_msg(len, opts, announce))
+    }
+
+    fn post_recv_msg(
+        &self,
+        len: usize,
+        opts: RecvMsgOptions,
+        announce: Announce<'_>,
+    ) -> Result<PendingRecv> {
         let sim = &self.sim;
         let args = RecvArgs {
             call: "WSARecvMsg",

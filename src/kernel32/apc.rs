@@ -84,6 +84,12 @@ pub(crate) fn run_apcs(sim: &Sim, tid: ThreadId, from_blocking: bool) -> bool {
 /// Always safe; `unsafe` only to match windows-sys.
 #[allow(non_snake_case)]
 pub unsafe extern "system" fn SleepEx(dwmilliseconds: u32, balertable: BOOL) -> u32 {
+    let _span = tracing::debug_span!(
+        "SleepEx",
+        timeout_ms = dwmilliseconds,
+        alertable = balertable
+    )
+    .entered();
     call_win32(0, |cx| {
         let tid = cx.thread();
         let alertable = balertable != 0;
@@ -115,6 +121,7 @@ pub unsafe extern "system" fn SleepEx(dwmilliseconds: u32, balertable: BOOL) -> 
 /// Always safe; `unsafe` only to match windows-sys.
 #[allow(non_snake_case)]
 pub unsafe extern "system" fn Sleep(dwmilliseconds: u32) {
+    let _span = tracing::debug_span!("Sleep", timeout_ms = dwmilliseconds).entered();
     // SAFETY: SleepEx is always safe to call.
     unsafe { SleepEx(dwmilliseconds, 0) };
 }
@@ -141,6 +148,7 @@ pub unsafe extern "system" fn QueueUserAPC(
     hthread: HANDLE,
     dwdata: usize,
 ) -> u32 {
+    let _span = tracing::debug_span!("QueueUserAPC", thread = hthread as usize).entered();
     call_win32(0, |cx| {
         if pfnapc.is_none() {
             return Err(ERROR_INVALID_PARAMETER);
@@ -190,6 +198,7 @@ pub unsafe extern "system" fn OpenThread(
     binherithandle: BOOL,
     dwthreadid: u32,
 ) -> HANDLE {
+    let _span = tracing::debug_span!("OpenThread").entered();
     let _ = (dwdesiredaccess, binherithandle);
     call_win32(core::ptr::null_mut(), |cx| {
         cx.world(|w| {

@@ -32,6 +32,7 @@ pub unsafe extern "system" fn SetLastError(dwerrcode: WIN32_ERROR) {
 /// Always safe; `unsafe` only to match windows-sys.
 #[allow(non_snake_case)]
 pub unsafe extern "system" fn CloseHandle(hobject: HANDLE) -> BOOL {
+    let _span = tracing::debug_span!("CloseHandle", handle = hobject as usize).entered();
     let h = hobject as usize;
     call_win32(0, |cx| {
         cx.world(|w| match w.handles.get(h) {

@@ -106,6 +106,7 @@ pub unsafe extern "system" fn CreateEventW(
     binitialstate: BOOL,
     lpname: PCWSTR,
 ) -> HANDLE {
+    let _span = tracing::debug_span!("CreateEventW").entered();
     let _ = lpeventattributes;
     call_win32(core::ptr::null_mut(), |cx| {
         if !lpname.is_null() {
@@ -121,6 +122,7 @@ pub unsafe extern "system" fn CreateEventW(
 /// Always safe; `unsafe` only to match windows-sys.
 #[allow(non_snake_case)]
 pub unsafe extern "system" fn SetEvent(hevent: HANDLE) -> BOOL {
+    let _span = tracing::debug_span!("SetEvent", event = hevent as usize).entered();
     call_win32(0, |cx| {
         if cx.world(|w| w.set_event(hevent as usize)) {
             Ok(1)
@@ -136,6 +138,7 @@ pub unsafe extern "system" fn SetEvent(hevent: HANDLE) -> BOOL {
 /// Always safe; `unsafe` only to match windows-sys.
 #[allow(non_snake_case)]
 pub unsafe extern "system" fn ResetEvent(hevent: HANDLE) -> BOOL {
+    let _span = tracing::debug_span!("ResetEvent", event = hevent as usize).entered();
     call_win32(0, |cx| {
         if cx.world(|w| w.reset_event(hevent as usize)) {
             Ok(1)
@@ -154,6 +157,12 @@ pub unsafe extern "system" fn WaitForSingleObject(
     hhandle: HANDLE,
     dwmilliseconds: u32,
 ) -> WAIT_EVENT {
+    let _span = tracing::debug_span!(
+        "WaitForSingleObject",
+        handle = hhandle as usize,
+        timeout_ms = dwmilliseconds
+    )
+    .entered();
     // SAFETY: always safe.
     unsafe { WaitForSingleObjectEx(hhandle, dwmilliseconds, 0) }
 }
@@ -168,6 +177,13 @@ pub unsafe extern "system" fn WaitForSingleObjectEx(
     dwmilliseconds: u32,
     balertable: BOOL,
 ) -> WAIT_EVENT {
+    let _span = tracing::debug_span!(
+        "WaitForSingleObjectEx",
+        handle = hhandle as usize,
+        timeout_ms = dwmilliseconds,
+        alertable = balertable
+    )
+    .entered();
     call_win32(WAIT_FAILED, |cx| {
         wait_result(wait_events(
             cx,
@@ -191,6 +207,13 @@ pub unsafe extern "system" fn WaitForMultipleObjects(
     bwaitall: BOOL,
     dwmilliseconds: u32,
 ) -> WAIT_EVENT {
+    let _span = tracing::debug_span!(
+        "WaitForMultipleObjects",
+        count = ncount,
+        wait_all = bwaitall,
+        timeout_ms = dwmilliseconds
+    )
+    .entered();
     // SAFETY: forwarded caller contract.
     unsafe { WaitForMultipleObjectsEx(ncount, lphandles, bwaitall, dwmilliseconds, 0) }
 }
@@ -207,6 +230,14 @@ pub unsafe extern "system" fn WaitForMultipleObjectsEx(
     dwmilliseconds: u32,
     balertable: BOOL,
 ) -> WAIT_EVENT {
+    let _span = tracing::debug_span!(
+        "WaitForMultipleObjectsEx",
+        count = ncount,
+        wait_all = bwaitall,
+        timeout_ms = dwmilliseconds,
+        alertable = balertable
+    )
+    .entered();
     call_win32(WAIT_FAILED, |cx| {
         // SAFETY: forwarded caller contract.
         let handles = unsafe { handle_list(ncount, lphandles) }?;

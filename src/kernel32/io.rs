@@ -23,6 +23,7 @@ const SKIP_EVENT: u8 = 2;
 /// Always safe; `unsafe` only to match windows-sys.
 #[allow(non_snake_case)]
 pub unsafe extern "system" fn CancelIo(hfile: HANDLE) -> BOOL {
+    let _span = tracing::debug_span!("CancelIo", handle = hfile as usize).entered();
     call_win32(0, |cx| {
         let filter = CancelFilter {
             thread: Some(cx.thread()),
@@ -41,6 +42,12 @@ pub unsafe extern "system" fn CancelIo(hfile: HANDLE) -> BOOL {
 /// Always safe; `lpoverlapped` is only compared, never read.
 #[allow(non_snake_case)]
 pub unsafe extern "system" fn CancelIoEx(hfile: HANDLE, lpoverlapped: *const OVERLAPPED) -> BOOL {
+    let _span = tracing::debug_span!(
+        "CancelIoEx",
+        handle = hfile as usize,
+        overlapped = !lpoverlapped.is_null()
+    )
+    .entered();
     call_win32(0, |cx| {
         let filter = CancelFilter {
             thread: None,
@@ -71,6 +78,13 @@ pub unsafe extern "system" fn GetOverlappedResult(
     lpnumberofbytestransferred: *mut u32,
     bwait: BOOL,
 ) -> BOOL {
+    let _span = tracing::debug_span!(
+        "GetOverlappedResult",
+        handle = hfile as usize,
+        overlapped = !lpoverlapped.is_null(),
+        wait = bwait
+    )
+    .entered();
     call_win32(0, |cx| {
         // The handle is not looked at unless the call must wait: a request completed by
         // closesocket still reports its status through the closed handle.
@@ -105,6 +119,12 @@ pub unsafe extern "system" fn SetFileCompletionNotificationModes(
     filehandle: HANDLE,
     flags: u8,
 ) -> BOOL {
+    let _span = tracing::debug_span!(
+        "SetFileCompletionNotificationModes",
+        handle = filehandle as usize,
+        flags
+    )
+    .entered();
     call_win32(0, |cx| {
         if flags & !(SKIP_PORT | SKIP_EVENT) != 0 {
             return Err(ERROR_INVALID_PARAMETER);

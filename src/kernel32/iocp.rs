@@ -35,6 +35,13 @@ pub unsafe extern "system" fn CreateIoCompletionPort(
     completionkey: usize,
     numberofconcurrentthreads: u32,
 ) -> HANDLE {
+    let _span = tracing::debug_span!(
+        "CreateIoCompletionPort",
+        handle = filehandle as usize,
+        port = existingcompletionport as usize,
+        key = completionkey
+    )
+    .entered();
     let _ = numberofconcurrentthreads;
     call_win32(core::ptr::null_mut(), |cx| {
         cx.world(|w| {
@@ -107,6 +114,13 @@ pub unsafe extern "system" fn GetQueuedCompletionStatus(
     lpoverlapped: *mut *mut OVERLAPPED,
     dwmilliseconds: u32,
 ) -> BOOL {
+    let _span = tracing::debug_span!(
+        "GetQueuedCompletionStatus",
+        port = completionport as usize,
+        overlapped = !lpoverlapped.is_null(),
+        timeout_ms = dwmilliseconds
+    )
+    .entered();
     call_win32(0, |cx| {
         if bad(lpnumberofbytestransferred) || bad(lpcompletionkey) || bad(lpoverlapped) {
             return Err(ERROR_INVALID_PARAMETER);
@@ -159,6 +173,14 @@ pub unsafe extern "system" fn GetQueuedCompletionStatusEx(
     dwmilliseconds: u32,
     falertable: BOOL,
 ) -> BOOL {
+    let _span = tracing::debug_span!(
+        "GetQueuedCompletionStatusEx",
+        port = completionport as usize,
+        count = ulcount,
+        timeout_ms = dwmilliseconds,
+        alertable = falertable
+    )
+    .entered();
     call_win32(0, |cx| {
         if ulcount == 0 && !bad(ulnumentriesremoved) && cx.world(|w| w.cfg.wine8()) {
             // Wine 8 takes nothing, yet reports one entry removed and success, without
@@ -218,6 +240,14 @@ pub unsafe extern "system" fn PostQueuedCompletionStatus(
     dwcompletionkey: usize,
     lpoverlapped: *const OVERLAPPED,
 ) -> BOOL {
+    let _span = tracing::debug_span!(
+        "PostQueuedCompletionStatus",
+        port = completionport as usize,
+        bytes = dwnumberofbytestransferred,
+        key = dwcompletionkey,
+        overlapped = !lpoverlapped.is_null()
+    )
+    .entered();
     call_win32(0, |cx| {
         cx.world(|w| {
             w.post_to_port(

@@ -1,6 +1,7 @@
 //! The virtual network: hosts and addresses, what travels between them, fault rules, and who
 //! owns which port.
 
+pub mod capture;
 pub mod fault;
 pub mod packet;
 pub(crate) mod ports;

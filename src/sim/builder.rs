@@ -59,6 +59,7 @@ pub struct SimBuilder {
     max_outstanding: usize,
     message_protocols: bool,
     personality: Personality,
+    capture: bool,
 }
 
 impl Default for SimBuilder {
@@ -86,7 +87,14 @@ impl SimBuilder {
             max_outstanding: usize::MAX,
             message_protocols: false,
             personality: Personality::Windows,
+            capture: false,
         }
+    }
+
+    /// Keeps every datagram sent, for `Sim::captured` and `Sim::write_pcap` (default off).
+    pub fn capture(mut self, on: bool) -> Self {
+        self.capture = on;
+        self
     }
 
     /// The seed every random choice derives from.
@@ -248,7 +256,8 @@ impl SimBuilder {
             message_protocols: self.message_protocols,
             personality: self.personality,
         };
-        let world = World::new(cfg, self.seed, hosts, self.faults);
+        let mut world = World::new(cfg, self.seed, hosts, self.faults);
+        world.capture = self.capture.then(Vec::new);
         Ok(Sim {
             shared: Arc::new(Shared {
                 world: Mutex::new(world),

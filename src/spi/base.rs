@@ -18,7 +18,7 @@ use crate::diag::Diagnostic;
 use crate::error::Errno;
 use crate::stack::lifecycle_resolve;
 use crate::ws2;
-use crate::ws2::face::{call_spi, last_error, Cx};
+use crate::ws2::face::{call_spi, io_span, last_error, Cx};
 use crate::ws2::mem::{bad, read, write};
 
 /// The SPI version the base provider implements (2.2).
@@ -42,6 +42,7 @@ pub unsafe extern "system" fn WSPStartup(
     upcalltable: WSPUPCALLTABLE,
     lpproctable: *mut WSPPROC_TABLE,
 ) -> i32 {
+    let _span = tracing::debug_span!("WSPStartup", version = wversionrequested).entered();
     let mut errno = 0;
     let r = call_spi(SOCKET_ERROR, &mut errno, |cx| {
         if bad(lpwspdata) || bad(lpprotocolinfo) || bad(lpproctable) {
@@ -125,6 +126,8 @@ unsafe extern "system" fn WSPSocket(
     dwflags: u32,
     lperrno: *mut i32,
 ) -> SOCKET {
+    let _span =
+        tracing::debug_span!("WSPSocket", af, ty = r#type, protocol, flags = dwflags).entered();
     call_spi(INVALID_SOCKET, lperrno, |cx| {
         if bad(lpprotocolinfo) {
             return Err(Errno::Fault.code());
@@ -170,6 +173,7 @@ fn create(
 /// `lperrno` must be valid for writes.
 #[allow(non_snake_case)]
 unsafe extern "system" fn WSPCloseSocket(s: SOCKET, lperrno: *mut i32) -> i32 {
+    let _span = tracing::debug_span!("WSPCloseSocket", socket = s).entered();
     call_spi(SOCKET_ERROR, lperrno, |cx| {
         cx.world(|w| w.close(s)).map(|()| 0).map_err(|e| e.code())
     })
@@ -177,7 +181,11 @@ unsafe extern "system" fn WSPCloseSocket(s: SOCKET, lperrno: *mut i32) -> i32 {
 
 /// Runs a ws2 function for the provider: its failure's error (from the last-error slot) goes
 /// to `*lperrno`. The slot itself is restored by `call_spi`.
-fn through_ws2<T: PartialEq + Copy>(fail: T, lperrno: *mut i32, f: impl FnOnce() -> T) -> T {
+fn through_ws2<T: PartialEq + Copy + std::fmt::Debug>(
+    fail: T,
+    lperrno: *mut i32,
+    f: impl FnOnce() -> T,
+) -> T {
     call_spi(fail, lperrno, |_| {
         let r = f();
         if r == fail {
@@ -199,6 +207,7 @@ unsafe extern "system" fn WSPBind(
     namelen: i32,
     lperrno: *mut i32,
 ) -> i32 {
+    let _span = tracing::debug_span!("WSPBind", socket = s).entered();
     // SAFETY: forwarded caller contract.
     through_ws2(SOCKET_ERROR, lperrno, || unsafe {
         ws2::bind(s, name, namelen)
@@ -220,6 +229,7 @@ unsafe extern "system" fn WSPConnect(
     lpgqos: *const QOS,
     lperrno: *mut i32,
 ) -> i32 {
+    let _span = tracing::debug_span!("WSPConnect", socket = s).entered();
     if !lpcallerdata.is_null() || !lpcalleedata.is_null() || !lpsqos.is_null() || !lpgqos.is_null()
     {
         return unsupported("WSPConnect with connect data or QOS", SOCKET_ERROR, lperrno);
@@ -243,6 +253,13 @@ unsafe extern "system" fn WSPGetOverlappedResult(
     lpdwflags: *mut u32,
     lperrno: *mut i32,
 ) -> BOOL {
+    let _span = tracing::debug_span!(
+        "WSPGetOverlappedResult",
+        socket = s,
+        overlapped = !lpoverlapped.is_null(),
+        wait = fwait
+    )
+    .entered();
     // SAFETY: forwarded caller contract.
     through_ws2(0, lperrno, || unsafe {
         ws2::WSAGetOverlappedResult(s, lpoverlapped, lpcbtransfer, fwait, lpdwflags)
@@ -260,6 +277,7 @@ unsafe extern "system" fn WSPGetPeerName(
     namelen: *mut i32,
     lperrno: *mut i32,
 ) -> i32 {
+    let _span = tracing::debug_span!("WSPGetPeerName", socket = s).entered();
     // SAFETY: forwarded caller contract.
     through_ws2(SOCKET_ERROR, lperrno, || unsafe {
         ws2::getpeername(s, name, namelen)
@@ -277,6 +295,7 @@ unsafe extern "system" fn WSPGetSockName(
     namelen: *mut i32,
     lperrno: *mut i32,
 ) -> i32 {
+    let _span = tracing::debug_span!("WSPGetSockName", socket = s).entered();
     // SAFETY: forwarded caller contract.
     through_ws2(SOCKET_ERROR, lperrno, || unsafe {
         ws2::getsockname(s, name, namelen)
@@ -296,6 +315,7 @@ unsafe extern "system" fn WSPGetSockOpt(
     optlen: *mut i32,
     lperrno: *mut i32,
 ) -> i32 {
+    let _span = tracing::debug_span!("WSPGetSockOpt", socket = s, level, optname).entered();
     // SAFETY: forwarded caller contract.
     through_ws2(SOCKET_ERROR, lperrno, || unsafe {
         ws2::getsockopt(s, level, optname, optval, optlen)
@@ -315,6 +335,7 @@ unsafe extern "system" fn WSPSetSockOpt(
     optlen: i32,
     lperrno: *mut i32,
 ) -> i32 {
+    let _span = tracing::debug_span!("WSPSetSockOpt", socket = s, level, optname).entered();
     // SAFETY: forwarded caller contract.
     through_ws2(SOCKET_ERROR, lperrno, || unsafe {
         ws2::setsockopt(s, level, optname, optval, optlen)
@@ -340,6 +361,13 @@ unsafe extern "system" fn WSPIoctl(
     lpthreadid: *const WSATHREADID,
     lperrno: *mut i32,
 ) -> i32 {
+    let _span = io_span!(
+        "WSPIoctl",
+        s,
+        lpoverlapped,
+        lpcompletionroutine,
+        code = dwiocontrolcode
+    );
     let _ = lpthreadid;
     // SAFETY: forwarded caller contract.
     through_ws2(SOCKET_ERROR, lperrno, || unsafe {
@@ -373,6 +401,14 @@ unsafe extern "system" fn WSPSend(
     lpthreadid: *const WSATHREADID,
     lperrno: *mut i32,
 ) -> i32 {
+    let _span = io_span!(
+        "WSPSend",
+        s,
+        lpoverlapped,
+        lpcompletionroutine,
+        buffers = dwbuffercount,
+        flags = dwflags
+    );
     let _ = lpthreadid;
     // SAFETY: forwarded caller contract.
     through_ws2(SOCKET_ERROR, lperrno, || unsafe {
@@ -406,6 +442,14 @@ unsafe extern "system" fn WSPSendTo(
     lpthreadid: *const WSATHREADID,
     lperrno: *mut i32,
 ) -> i32 {
+    let _span = io_span!(
+        "WSPSendTo",
+        s,
+        lpoverlapped,
+        lpcompletionroutine,
+        buffers = dwbuffercount,
+        flags = dwflags
+    );
     let _ = lpthreadid;
     // SAFETY: forwarded caller contract.
     through_ws2(SOCKET_ERROR, lperrno, || unsafe {
@@ -429,6 +473,7 @@ unsafe extern "system" fn WSPSendTo(
 /// Always safe; `unsafe` only to match LPWSPSHUTDOWN.
 #[allow(non_snake_case)]
 unsafe extern "system" fn WSPShutdown(s: SOCKET, how: i32, lperrno: *mut i32) -> i32 {
+    let _span = tracing::debug_span!("WSPShutdown", socket = s, how).entered();
     // SAFETY: ws2's shutdown is always safe to call.
     through_ws2(SOCKET_ERROR, lperrno, || unsafe { ws2::shutdown(s, how) })
 }
@@ -439,12 +484,13 @@ unsafe extern "system" fn WSPShutdown(s: SOCKET, how: i32, lperrno: *mut i32) ->
 /// Always safe; `unsafe` only to match LPWSPCLEANUP.
 #[allow(non_snake_case)]
 unsafe extern "system" fn WSPCleanup(lperrno: *mut i32) -> i32 {
+    let _span = tracing::debug_span!("WSPCleanup").entered();
     call_spi(SOCKET_ERROR, lperrno, |_| Ok(0))
 }
 
 /// A provider function the simulator does not implement: WSAEOPNOTSUPP through `lperrno`,
 /// and a diagnostic.
-fn unsupported<T>(function: &'static str, fail: T, lperrno: *mut i32) -> T {
+fn unsupported<T: std::fmt::Debug>(function: &'static str, fail: T, lperrno: *mut i32) -> T {
     call_spi(fail, lperrno, |cx| {
         cx.world(|w| w.diagnose(Diagnostic::Unsupported { function }));
         Err(Errno::OpNotSupp.code())
@@ -464,6 +510,7 @@ unsafe extern "system" fn WSPAccept(
     dwcallbackdata: usize,
     lperrno: *mut i32,
 ) -> SOCKET {
+    let _span = tracing::debug_span!("WSPAccept", socket = s).entered();
     let _ = (s, addr, addrlen, lpfncondition, dwcallbackdata);
     unsupported("WSPAccept", INVALID_SOCKET, lperrno)
 }
@@ -481,6 +528,7 @@ unsafe extern "system" fn WSPAddressToString(
     lpdwaddressstringlength: *mut u32,
     lperrno: *mut i32,
 ) -> i32 {
+    let _span = tracing::debug_span!("WSPAddressToString").entered();
     let _ = (
         lpsaaddress,
         dwaddresslength,
@@ -504,6 +552,7 @@ unsafe extern "system" fn WSPStringToAddress(
     lpaddresslength: *mut i32,
     lperrno: *mut i32,
 ) -> i32 {
+    let _span = tracing::debug_span!("WSPStringToAddress").entered();
     let _ = (
         addressstring,
         addressfamily,
@@ -526,6 +575,7 @@ unsafe extern "system" fn WSPAsyncSelect(
     levent: i32,
     lperrno: *mut i32,
 ) -> i32 {
+    let _span = tracing::debug_span!("WSPAsyncSelect", socket = s).entered();
     let _ = (s, hwnd, wmsg, levent);
     unsupported("WSPAsyncSelect", SOCKET_ERROR, lperrno)
 }
@@ -536,6 +586,7 @@ unsafe extern "system" fn WSPAsyncSelect(
 /// `lperrno` must be valid for writes.
 #[allow(non_snake_case)]
 unsafe extern "system" fn WSPCancelBlockingCall(lperrno: *mut i32) -> i32 {
+    let _span = tracing::debug_span!("WSPCancelBlockingCall").entered();
     unsupported("WSPCancelBlockingCall", SOCKET_ERROR, lperrno)
 }
 
@@ -550,6 +601,7 @@ unsafe extern "system" fn WSPDuplicateSocket(
     lpprotocolinfo: *mut WSAPROTOCOL_INFOW,
     lperrno: *mut i32,
 ) -> i32 {
+    let _span = tracing::debug_span!("WSPDuplicateSocket", socket = s).entered();
     let _ = (s, dwprocessid, lpprotocolinfo);
     unsupported("WSPDuplicateSocket", SOCKET_ERROR, lperrno)
 }
@@ -565,6 +617,7 @@ unsafe extern "system" fn WSPEnumNetworkEvents(
     lpnetworkevents: *mut WSANETWORKEVENTS,
     lperrno: *mut i32,
 ) -> i32 {
+    let _span = tracing::debug_span!("WSPEnumNetworkEvents", socket = s).entered();
     let _ = (s, heventobject, lpnetworkevents);
     unsupported("WSPEnumNetworkEvents", SOCKET_ERROR, lperrno)
 }
@@ -580,6 +633,7 @@ unsafe extern "system" fn WSPEventSelect(
     lnetworkevents: i32,
     lperrno: *mut i32,
 ) -> i32 {
+    let _span = tracing::debug_span!("WSPEventSelect", socket = s).entered();
     let _ = (s, heventobject, lnetworkevents);
     unsupported("WSPEventSelect", SOCKET_ERROR, lperrno)
 }
@@ -595,6 +649,7 @@ unsafe extern "system" fn WSPGetQOSByName(
     lpqos: *mut QOS,
     lperrno: *mut i32,
 ) -> BOOL {
+    let _span = tracing::debug_span!("WSPGetQOSByName", socket = s).entered();
     let _ = (s, lpqosname, lpqos);
     unsupported("WSPGetQOSByName", 0, lperrno)
 }
@@ -615,6 +670,7 @@ unsafe extern "system" fn WSPJoinLeaf(
     dwflags: u32,
     lperrno: *mut i32,
 ) -> SOCKET {
+    let _span = tracing::debug_span!("WSPJoinLeaf", socket = s, flags = dwflags).entered();
     let _ = (
         s,
         name,
@@ -634,6 +690,7 @@ unsafe extern "system" fn WSPJoinLeaf(
 /// `lperrno` must be valid for writes.
 #[allow(non_snake_case)]
 unsafe extern "system" fn WSPListen(s: SOCKET, backlog: i32, lperrno: *mut i32) -> i32 {
+    let _span = tracing::debug_span!("WSPListen", socket = s).entered();
     let _ = (s, backlog);
     unsupported("WSPListen", SOCKET_ERROR, lperrno)
 }
@@ -648,6 +705,7 @@ unsafe extern "system" fn WSPRecvDisconnect(
     lpinbounddisconnectdata: *const WSABUF,
     lperrno: *mut i32,
 ) -> i32 {
+    let _span = tracing::debug_span!("WSPRecvDisconnect", socket = s).entered();
     let _ = (s, lpinbounddisconnectdata);
     unsupported("WSPRecvDisconnect", SOCKET_ERROR, lperrno)
 }
@@ -662,6 +720,7 @@ unsafe extern "system" fn WSPSendDisconnect(
     lpoutbounddisconnectdata: *const WSABUF,
     lperrno: *mut i32,
 ) -> i32 {
+    let _span = tracing::debug_span!("WSPSendDisconnect", socket = s).entered();
     let _ = (s, lpoutbounddisconnectdata);
     unsupported("WSPSendDisconnect", SOCKET_ERROR, lperrno)
 }
@@ -679,6 +738,7 @@ unsafe extern "system" fn WSPSelect(
     timeout: *const TIMEVAL,
     lperrno: *mut i32,
 ) -> i32 {
+    let _span = tracing::debug_span!("WSPSelect").entered();
     let _ = (nfds, readfds, writefds, exceptfds, timeout);
     unsupported("WSPSelect", SOCKET_ERROR, lperrno)
 }

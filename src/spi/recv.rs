@@ -16,7 +16,7 @@ use crate::sched::thread::Routine;
 use crate::sim::block::{First, Wait};
 use crate::stack::{NameReq, RecvArgs, RecvOk};
 use crate::wire::cmsg;
-use crate::ws2::face::{self, api_name, call_spi, Cx};
+use crate::ws2::face::{self, api_name, call_spi, io_span, Cx};
 use crate::ws2::mem::{bad, read, write, write_name, wsabufs, Scatter};
 use crate::ws2::overlapped::{
     complete_in_overlapped, is_overlapped, notify_for, warn_byte_count, RecvTarget,
@@ -174,6 +174,13 @@ pub unsafe extern "system" fn WSPRecvFrom(
     lpthreadid: *const WSATHREADID,
     lperrno: *mut i32,
 ) -> i32 {
+    let _span = io_span!(
+        "WSPRecvFrom",
+        s,
+        lpoverlapped,
+        lpcompletionroutine,
+        buffers = dwbuffercount
+    );
     call_spi(SOCKET_ERROR, lperrno, |cx| {
         // SAFETY: forwarded caller contract.
         unsafe {
@@ -212,6 +219,13 @@ pub unsafe extern "system" fn WSPRecv(
     lpthreadid: *const WSATHREADID,
     lperrno: *const i32,
 ) -> i32 {
+    let _span = io_span!(
+        "WSPRecv",
+        s,
+        lpoverlapped,
+        lpcompletionroutine,
+        buffers = dwbuffercount
+    );
     call_spi(SOCKET_ERROR, lperrno as *mut i32, |cx| {
         // SAFETY: forwarded caller contract.
         unsafe {
@@ -366,6 +380,7 @@ pub(crate) unsafe extern "system" fn WSARecvMsg(
     lpoverlapped: *mut OVERLAPPED,
     lpcompletionroutine: LPWSAOVERLAPPED_COMPLETION_ROUTINE,
 ) -> i32 {
+    let _span = io_span!("WSARecvMsg", s, lpoverlapped, lpcompletionroutine);
     face::call(SOCKET_ERROR, |cx| {
         cx.socket(s)?;
         // A NULL message fails at once, before any wait (Wine test_ip_pktinfo).

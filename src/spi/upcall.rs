@@ -53,6 +53,7 @@ pub unsafe extern "system" fn WPUQueueApc(
     dwcontext: usize,
     lperrno: *mut i32,
 ) -> i32 {
+    let _span = tracing::debug_span!("WPUQueueApc").entered();
     call_spi(SOCKET_ERROR, lperrno, |cx| {
         if bad(lpthreadid) || lpfnuserapc.is_none() {
             return Err(Errno::Fault.code());
@@ -88,6 +89,7 @@ pub unsafe extern "system" fn WPUOpenCurrentThread(
     lpthreadid: *mut WSATHREADID,
     lperrno: *mut i32,
 ) -> i32 {
+    let _span = tracing::debug_span!("WPUOpenCurrentThread").entered();
     call_spi(SOCKET_ERROR, lperrno, |cx| {
         if bad(lpthreadid) {
             return Err(Errno::Fault.code());
@@ -119,6 +121,7 @@ pub unsafe extern "system" fn WPUCloseThread(
     lpthreadid: *const WSATHREADID,
     lperrno: *mut i32,
 ) -> i32 {
+    let _span = tracing::debug_span!("WPUCloseThread").entered();
     call_spi(SOCKET_ERROR, lperrno, |_| {
         if bad(lpthreadid) {
             Err(Errno::Fault.code())
@@ -134,6 +137,7 @@ pub unsafe extern "system" fn WPUCloseThread(
 /// `lperrno` must be valid for writes.
 #[allow(non_snake_case)]
 pub unsafe extern "system" fn WPUCreateEvent(lperrno: *mut i32) -> WSAEVENT {
+    let _span = tracing::debug_span!("WPUCreateEvent").entered();
     call_spi(0, lperrno, |cx| {
         Ok(cx.world(|w| w.create_event(true, false)) as WSAEVENT)
     })
@@ -162,6 +166,7 @@ fn event_upcall(
 /// `lperrno` must be valid for writes.
 #[allow(non_snake_case)]
 pub unsafe extern "system" fn WPUCloseEvent(hevent: WSAEVENT, lperrno: *mut i32) -> BOOL {
+    let _span = tracing::debug_span!("WPUCloseEvent", event = hevent as usize).entered();
     event_upcall(hevent, lperrno, |w, h| w.close_object(h))
 }
 
@@ -171,6 +176,7 @@ pub unsafe extern "system" fn WPUCloseEvent(hevent: WSAEVENT, lperrno: *mut i32)
 /// `lperrno` must be valid for writes.
 #[allow(non_snake_case)]
 pub unsafe extern "system" fn WPUSetEvent(hevent: WSAEVENT, lperrno: *mut i32) -> BOOL {
+    let _span = tracing::debug_span!("WPUSetEvent", event = hevent as usize).entered();
     event_upcall(hevent, lperrno, |w, h| w.set_event(h))
 }
 
@@ -180,6 +186,7 @@ pub unsafe extern "system" fn WPUSetEvent(hevent: WSAEVENT, lperrno: *mut i32) -
 /// `lperrno` must be valid for writes.
 #[allow(non_snake_case)]
 pub unsafe extern "system" fn WPUResetEvent(hevent: WSAEVENT, lperrno: *mut i32) -> BOOL {
+    let _span = tracing::debug_span!("WPUResetEvent", event = hevent as usize).entered();
     event_upcall(hevent, lperrno, |w, h| w.reset_event(h))
 }
 
@@ -194,6 +201,7 @@ pub unsafe extern "system" fn WPUModifyIFSHandle(
     proposedhandle: SOCKET,
     lperrno: *mut i32,
 ) -> SOCKET {
+    let _span = tracing::debug_span!("WPUModifyIFSHandle").entered();
     let _ = dwcatalogentryid;
     call_spi(
         windows_sys::Win32::Networking::WinSock::INVALID_SOCKET,
@@ -217,6 +225,7 @@ pub unsafe extern "system" fn WPUCreateSocketHandle(
     dwcontext: usize,
     lperrno: *mut i32,
 ) -> SOCKET {
+    let _span = tracing::debug_span!("WPUCreateSocketHandle").entered();
     let _ = (dwcatalogentryid, dwcontext);
     unsupported(
         "WPUCreateSocketHandle",
@@ -235,6 +244,7 @@ pub unsafe extern "system" fn WPUQuerySocketHandleContext(
     lpcontext: *mut usize,
     lperrno: *mut i32,
 ) -> i32 {
+    let _span = tracing::debug_span!("WPUQuerySocketHandleContext", socket = s).entered();
     let _ = (s, lpcontext);
     unsupported("WPUQuerySocketHandleContext", SOCKET_ERROR, lperrno)
 }
@@ -245,6 +255,7 @@ pub unsafe extern "system" fn WPUQuerySocketHandleContext(
 /// `lperrno` must be valid for writes.
 #[allow(non_snake_case)]
 pub unsafe extern "system" fn WPUCloseSocketHandle(s: SOCKET, lperrno: *mut i32) -> i32 {
+    let _span = tracing::debug_span!("WPUCloseSocketHandle", socket = s).entered();
     let _ = s;
     unsupported("WPUCloseSocketHandle", SOCKET_ERROR, lperrno)
 }
@@ -260,6 +271,7 @@ pub unsafe extern "system" fn WPUGetProviderPath(
     lpproviderdllpathlen: *mut i32,
     lperrno: *mut i32,
 ) -> i32 {
+    let _span = tracing::debug_span!("WPUGetProviderPath").entered();
     let _ = (lpproviderid, lpszproviderdllpath, lpproviderdllpathlen);
     unsupported("WPUGetProviderPath", SOCKET_ERROR, lperrno)
 }
@@ -296,6 +308,7 @@ pub unsafe extern "system" fn WPUQueryBlockingCallback(
     lpdwcontext: *mut usize,
     lperrno: *mut i32,
 ) -> i32 {
+    let _span = tracing::debug_span!("WPUQueryBlockingCallback").entered();
     let _ = dwcatalogentryid;
     call_spi(SOCKET_ERROR, lperrno, |_| {
         if bad(lplpfncallback) || bad(lpdwcontext) {
@@ -320,7 +333,7 @@ pub unsafe extern "system" fn WPUFDIsSet(s: SOCKET, fdset: *const FD_SET) -> i32
     0
 }
 
-fn unsupported<T>(function: &'static str, fail: T, lperrno: *mut i32) -> T {
+fn unsupported<T: std::fmt::Debug>(function: &'static str, fail: T, lperrno: *mut i32) -> T {
     call_spi(fail, lperrno, |cx| {
         cx.world(|w| w.diagnose(Diagnostic::Unsupported { function }));
         Err(Errno::OpNotSupp.code())
@@ -345,6 +358,7 @@ pub(crate) fn queue_deferred_apc(d: &Deferred) -> bool {
 /// among several, as for every completion routine; `dwcontext` names the completion whose
 /// upcall queued this call).
 unsafe extern "system" fn provider_apc(dwcontext: usize) {
+    let _span = tracing::debug_span!("provider_apc").entered();
     let _ = dwcontext;
     let (sim, _) = current();
     let tid = thread_id(&sim);

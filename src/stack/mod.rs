@@ -143,6 +143,8 @@ pub(crate) struct World {
     pub route_epoch: u64,
     pub ledger: Ledger,
     pub trace: Trace,
+    /// What was sent, when `SimBuilder::capture` is on (`net::capture`).
+    pub capture: Option<Vec<crate::net::capture::Captured>>,
     pub diagnostics: Vec<DiagnosticRecord>,
     /// WSAStartup reference count.
     pub startup: u32,
@@ -167,6 +169,7 @@ impl World {
             next_request: 0,
             next_thread: 0,
             trace: Trace::new(cfg.trace),
+            capture: None,
             cfg,
             sched: Sched::default(),
             rng: Rng::new(seed),

@@ -62,9 +62,11 @@ impl World {
             .route
             .as_ref()
             .filter(|r| r.epoch == self.route_epoch && r.dest == args.dest)?;
-        // Errors, fault rules and arrivals already due are the full path's business.
+        // Errors, fault rules, arrivals already due and packet capture are the full path's
+        // business.
         if args.payload.len() > sock.max_msg_size() as usize
             || !self.faults.is_empty()
+            || self.capture.is_some()
             || self.sched.next_timer().is_some_and(|t| t <= self.now())
         {
             return None;

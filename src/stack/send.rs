@@ -153,6 +153,7 @@ impl World {
             dst,
             len,
         });
+        self.capture_sent(&packet, args.payload);
         match targets {
             Route::Hosts(hosts) => self.dispatch(packet, &hosts, args.payload),
             Route::Nowhere => self.drop_datagram(id, host, DropReason::NoSuchHost),

@@ -84,6 +84,7 @@ pub unsafe extern "system" fn WSAEnumProtocolsW(
     lpprotocolbuffer: *mut WSAPROTOCOL_INFOW,
     lpdwbufferlength: *mut u32,
 ) -> i32 {
+    let _span = tracing::debug_span!("WSAEnumProtocolsW").entered();
     face::call(SOCKET_ERROR, |cx| {
         // Wine 8 enumerates without WSAStartup (diff/corpus/catalog_enum.json).
         cx.init_unless_wine8()?;
@@ -111,6 +112,7 @@ pub unsafe extern "system" fn WSAEnumProtocolsA(
     lpprotocolbuffer: *mut WSAPROTOCOL_INFOA,
     lpdwbufferlength: *mut u32,
 ) -> i32 {
+    let _span = tracing::debug_span!("WSAEnumProtocolsA").entered();
     face::call(SOCKET_ERROR, |cx| {
         // Wine 8 enumerates without WSAStartup (diff/corpus/catalog_enum.json).
         cx.init_unless_wine8()?;
@@ -140,6 +142,7 @@ pub unsafe extern "system" fn WSCEnumProtocols(
     lpdwbufferlength: *mut u32,
     lperrno: *mut i32,
 ) -> i32 {
+    let _span = tracing::debug_span!("WSCEnumProtocols").entered();
     call_spi(SOCKET_ERROR, lperrno, |cx| {
         // SAFETY: forwarded caller contract.
         unsafe {

@@ -3,6 +3,7 @@
 
 use std::any::Any;
 use std::cell::Cell;
+use std::fmt::Debug;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::diag::Diagnostic;
@@ -130,6 +131,37 @@ fn internal_error(cx: &Cx, panic: Box<dyn Any + Send>) {
     set_last_error(Errno::NetDown.code());
 }
 
+/// The `tracing` span of a call that may be overlapped: its socket, other key arguments, and
+/// whether it was given an OVERLAPPED and a completion routine.
+macro_rules! io_span {
+    ($name:literal, $s:expr, $ov:ident, $routine:ident $(, $k:ident = $v:expr)* $(,)?) => {
+        tracing::debug_span!(
+            $name,
+            socket = $s,
+            $($k = $v,)*
+            overlapped = !$ov.is_null(),
+            routine = $routine.is_some()
+        )
+        .entered()
+    };
+}
+pub(crate) use io_span;
+
+/// The `tracing` event for a call that succeeded, inside the span its function entered.
+/// Field values are only computed when a subscriber wants the event.
+fn returned(v: &dyn Debug) {
+    tracing::debug!(ret = ?v, "returned");
+}
+
+/// The `tracing` event for a call that failed with a Winsock (or provider) error code.
+fn failed(code: i32) {
+    tracing::debug!(
+        error = Errno::from_code(code).map_or("", Errno::name),
+        code,
+        "failed"
+    );
+}
+
 fn here() -> Cx {
     let (sim, host) = current();
     Cx { sim, host }
@@ -138,15 +170,17 @@ fn here() -> Cx {
 /// Runs a Winsock function's body. `Ok(v)` returns `v` and, as Windows 7 and later do after a
 /// successful call (Wine's tests check it throughout sock.c), sets the last error to 0.
 /// `Err(e)` stores `e` and returns `fail`.
-pub(crate) fn call<T>(fail: T, body: impl FnOnce(&Cx) -> Result<T>) -> T {
+pub(crate) fn call<T: Debug>(fail: T, body: impl FnOnce(&Cx) -> Result<T>) -> T {
     let cx = here();
     match catch_unwind(AssertUnwindSafe(|| body(&cx))) {
         Ok(Ok(v)) => {
             set_last_error(0);
+            returned(&v);
             v
         }
         Ok(Err(e)) => {
             set_last_error(e.code());
+            failed(e.code());
             fail
         }
         Err(panic) => {
@@ -159,12 +193,19 @@ pub(crate) fn call<T>(fail: T, body: impl FnOnce(&Cx) -> Result<T>) -> T {
 /// Runs a kernel32 function's body. Unlike Winsock's, these leave the last error alone on
 /// success (Wine test_completion_port: a successful GetQueuedCompletionStatus keeps
 /// 0xdeadbeef) and set a Win32 error code on failure.
-pub(crate) fn call_win32<T>(fail: T, body: impl FnOnce(&Cx) -> core::result::Result<T, u32>) -> T {
+pub(crate) fn call_win32<T: Debug>(
+    fail: T,
+    body: impl FnOnce(&Cx) -> core::result::Result<T, u32>,
+) -> T {
     let cx = here();
     match catch_unwind(AssertUnwindSafe(|| body(&cx))) {
-        Ok(Ok(v)) => v,
+        Ok(Ok(v)) => {
+            returned(&v);
+            v
+        }
         Ok(Err(e)) => {
             set_last_error(e as i32);
+            tracing::debug!(code = e, "failed");
             fail
         }
         Err(panic) => {
@@ -176,15 +217,20 @@ pub(crate) fn call_win32<T>(fail: T, body: impl FnOnce(&Cx) -> core::result::Res
 
 /// Runs a Winsock function's body whose error may be any code (one a service provider
 /// reported through lpErrno): as [`call`], with the raw code stored.
-pub(crate) fn call_raw<T>(fail: T, body: impl FnOnce(&Cx) -> core::result::Result<T, i32>) -> T {
+pub(crate) fn call_raw<T: Debug>(
+    fail: T,
+    body: impl FnOnce(&Cx) -> core::result::Result<T, i32>,
+) -> T {
     let cx = here();
     match catch_unwind(AssertUnwindSafe(|| body(&cx))) {
         Ok(Ok(v)) => {
             set_last_error(0);
+            returned(&v);
             v
         }
         Ok(Err(e)) => {
             set_last_error(e);
+            failed(e);
             fail
         }
         Err(panic) => {
@@ -197,7 +243,7 @@ pub(crate) fn call_raw<T>(fail: T, body: impl FnOnce(&Cx) -> core::result::Resul
 /// Runs a service provider function's body (the SPI): errors go to `*lperrno`, and the
 /// thread's last-error slot is left alone, as the SPI requires ("a specific error code is
 /// available in lpErrno"). A NULL `lperrno` still gets the failure value back.
-pub(crate) fn call_spi<T>(
+pub(crate) fn call_spi<T: Debug>(
     fail: T,
     lperrno: *mut i32,
     body: impl FnOnce(&Cx) -> core::result::Result<T, i32>,
@@ -214,8 +260,12 @@ pub(crate) fn call_spi<T>(
     };
     set_last_error(saved);
     match out {
-        Ok(v) => v,
+        Ok(v) => {
+            returned(&v);
+            v
+        }
         Err(e) => {
+            failed(e);
             if !super::mem::bad(lperrno) {
                 // SAFETY: non-NULL; the caller passes a valid lpErrno (SPI contract).
                 unsafe { super::mem::write(lperrno, e) };
@@ -228,6 +278,7 @@ pub(crate) fn call_spi<T>(
 /// The body of every Winsock function the simulator does not implement: a diagnostic, the
 /// last error WSAEOPNOTSUPP, and the function's failure value.
 pub(super) fn unsupported<T>(function: &'static str, fail: T) -> T {
+    tracing::debug!(function, "not simulated: WSAEOPNOTSUPP");
     let (sim, _) = current();
     sim.with(|w| w.diagnose(Diagnostic::Unsupported { function }));
     set_last_error(Errno::OpNotSupp.code());

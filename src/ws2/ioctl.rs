@@ -9,7 +9,7 @@ use windows_sys::Win32::Networking::WinSock::{
 };
 use windows_sys::Win32::System::IO::OVERLAPPED;
 
-use super::face::{self, Cx};
+use super::face::{self, io_span, Cx};
 use super::mem::{bad, read, write};
 use super::overlapped::{complete_in_overlapped, is_overlapped, notify_for};
 use crate::error::{Errno, Result};
@@ -21,6 +21,7 @@ use crate::sched::thread::Routine;
 /// # Safety
 /// `argp` must be valid for reads and writes of a u32.
 pub unsafe extern "system" fn ioctlsocket(s: SOCKET, cmd: i32, argp: *mut u32) -> i32 {
+    let _span = tracing::debug_span!("ioctlsocket", socket = s, cmd).entered();
     face::call(SOCKET_ERROR, |cx| {
         cx.socket(s)?;
         // ioctlsocket(s, FIONREAD, (u_long*)1) is WSAEFAULT (Wine test_fionread_siocatmark).
@@ -110,6 +111,13 @@ pub unsafe extern "system" fn WSAIoctl(
     lpoverlapped: *mut OVERLAPPED,
     lpcompletionroutine: LPWSAOVERLAPPED_COMPLETION_ROUTINE,
 ) -> i32 {
+    let _span = io_span!(
+        "WSAIoctl",
+        s,
+        lpoverlapped,
+        lpcompletionroutine,
+        code = dwiocontrolcode
+    );
     face::call(SOCKET_ERROR, |cx| {
         cx.socket(s)?;
         // A NULL byte count is WSAEFAULT, with or without an OVERLAPPED (Wine

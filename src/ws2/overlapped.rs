@@ -197,6 +197,13 @@ pub unsafe extern "system" fn WSAGetOverlappedResult(
     fwait: BOOL,
     lpdwflags: *mut u32,
 ) -> BOOL {
+    let _span = tracing::debug_span!(
+        "WSAGetOverlappedResult",
+        socket = s,
+        overlapped = !lpoverlapped.is_null(),
+        wait = fwait
+    )
+    .entered();
     face::call(0, |cx| {
         cx.socket(s)?;
         // NULL pointers crash on Vista and later; Windows 2003 reported WSAEFAULT, as here.
@@ -225,6 +232,7 @@ pub unsafe extern "system" fn WSAGetOverlappedResult(
 /// Always safe; `unsafe` only to match windows-sys.
 #[allow(non_snake_case)]
 pub unsafe extern "system" fn WSACreateEvent() -> WSAEVENT {
+    let _span = tracing::debug_span!("WSACreateEvent").entered();
     face::call(0, |cx| {
         cx.init()?;
         Ok(cx.world(|w| w.create_event(true, false)) as WSAEVENT)
@@ -248,6 +256,7 @@ fn event_op(h: usize, op: impl FnOnce(&mut crate::stack::World, usize) -> bool) 
 /// Always safe; `unsafe` only to match windows-sys.
 #[allow(non_snake_case)]
 pub unsafe extern "system" fn WSACloseEvent(hevent: WSAEVENT) -> BOOL {
+    let _span = tracing::debug_span!("WSACloseEvent", event = hevent as usize).entered();
     event_op(hevent as usize, |w, h| {
         w.event_id(h).is_some() && w.close_object(h)
     })
@@ -259,6 +268,7 @@ pub unsafe extern "system" fn WSACloseEvent(hevent: WSAEVENT) -> BOOL {
 /// Always safe; `unsafe` only to match windows-sys.
 #[allow(non_snake_case)]
 pub unsafe extern "system" fn WSASetEvent(hevent: WSAEVENT) -> BOOL {
+    let _span = tracing::debug_span!("WSASetEvent", event = hevent as usize).entered();
     event_op(hevent as usize, |w, h| w.set_event(h))
 }
 
@@ -268,6 +278,7 @@ pub unsafe extern "system" fn WSASetEvent(hevent: WSAEVENT) -> BOOL {
 /// Always safe; `unsafe` only to match windows-sys.
 #[allow(non_snake_case)]
 pub unsafe extern "system" fn WSAResetEvent(hevent: WSAEVENT) -> BOOL {
+    let _span = tracing::debug_span!("WSAResetEvent", event = hevent as usize).entered();
     event_op(hevent as usize, |w, h| w.reset_event(h))
 }
 
@@ -285,6 +296,14 @@ pub unsafe extern "system" fn WSAWaitForMultipleEvents(
     dwtimeout: u32,
     falertable: BOOL,
 ) -> u32 {
+    let _span = tracing::debug_span!(
+        "WSAWaitForMultipleEvents",
+        events = cevents,
+        wait_all = fwaitall,
+        timeout_ms = dwtimeout,
+        alertable = falertable
+    )
+    .entered();
     face::call(WSA_WAIT_FAILED, |cx| {
         cx.init()?;
         if cevents == 0 || cevents > 64 || bad(lphevents) {

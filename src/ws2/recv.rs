@@ -17,7 +17,7 @@ use windows_sys::Win32::Networking::WinSock::{
 };
 use windows_sys::Win32::System::IO::OVERLAPPED;
 
-use super::face::{self, api_call, Cx};
+use super::face::{self, api_call, io_span, Cx};
 use super::mem::{bad, read, write_sockaddr};
 use super::overlapped::complete_in_overlapped;
 use crate::error::Errno;
@@ -34,6 +34,7 @@ pub unsafe extern "system" fn recv(
     len: i32,
     flags: SEND_RECV_FLAGS,
 ) -> i32 {
+    let _span = tracing::debug_span!("recv", socket = s, len, flags).entered();
     face::call_raw(SOCKET_ERROR, |cx| {
         cx.socket(s).map_err(|e| e.code())?;
         // recv(s, buf, -1, 0) is WSAEFAULT (Wine test_read_events, Windows 7 and later).
@@ -75,6 +76,7 @@ pub unsafe extern "system" fn recvfrom(
     from: *mut SOCKADDR,
     fromlen: *mut i32,
 ) -> i32 {
+    let _span = tracing::debug_span!("recvfrom", socket = s, len, flags).entered();
     face::call_raw(SOCKET_ERROR, |cx| {
         cx.socket(s).map_err(|e| e.code())?;
         if len < 0 || (len > 0 && bad(buf)) {
@@ -116,6 +118,13 @@ pub unsafe extern "system" fn WSARecv(
     lpoverlapped: *mut OVERLAPPED,
     lpcompletionroutine: LPWSAOVERLAPPED_COMPLETION_ROUTINE,
 ) -> i32 {
+    let _span = io_span!(
+        "WSARecv",
+        s,
+        lpoverlapped,
+        lpcompletionroutine,
+        buffers = dwbuffercount
+    );
     face::call_raw(SOCKET_ERROR, |cx| {
         cx.socket(s).map_err(|e| e.code())?;
         let _api = api_call("WSARecv");
@@ -150,6 +159,13 @@ pub unsafe extern "system" fn WSARecvFrom(
     lpoverlapped: *mut OVERLAPPED,
     lpcompletionroutine: LPWSAOVERLAPPED_COMPLETION_ROUTINE,
 ) -> i32 {
+    let _span = io_span!(
+        "WSARecvFrom",
+        s,
+        lpoverlapped,
+        lpcompletionroutine,
+        buffers = dwbuffercount
+    );
     face::call_raw(SOCKET_ERROR, |cx| {
         cx.socket(s).map_err(|e| e.code())?;
         let _api = api_call("WSARecvFrom");

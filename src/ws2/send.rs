@@ -8,7 +8,7 @@ use windows_sys::Win32::Networking::WinSock::{
 };
 use windows_sys::Win32::System::IO::OVERLAPPED;
 
-use super::face::{self, Cx};
+use super::face::{self, io_span, Cx};
 use super::mem::{bad, bytes, gather, read, read_sockaddr, write, wsabufs};
 use super::overlapped::{complete_in_overlapped, is_overlapped, notify_for, warn_byte_count};
 use crate::error::{Errno, Result};
@@ -89,6 +89,7 @@ pub unsafe extern "system" fn send(
     len: i32,
     flags: SEND_RECV_FLAGS,
 ) -> i32 {
+    let _span = tracing::debug_span!("send", socket = s, len, flags).entered();
     face::call(SOCKET_ERROR, |cx| {
         cx.socket(s)?;
         // SAFETY: forwarded caller contract.
@@ -110,6 +111,7 @@ pub unsafe extern "system" fn sendto(
     to: *const SOCKADDR,
     tolen: i32,
 ) -> i32 {
+    let _span = tracing::debug_span!("sendto", socket = s, len, flags).entered();
     face::call(SOCKET_ERROR, |cx| {
         cx.socket(s)?;
         // SAFETY: forwarded caller contract.
@@ -148,6 +150,14 @@ pub unsafe extern "system" fn WSASend(
     lpoverlapped: *mut OVERLAPPED,
     lpcompletionroutine: LPWSAOVERLAPPED_COMPLETION_ROUTINE,
 ) -> i32 {
+    let _span = io_span!(
+        "WSASend",
+        s,
+        lpoverlapped,
+        lpcompletionroutine,
+        buffers = dwbuffercount,
+        flags = dwflags
+    );
     face::call(SOCKET_ERROR, |cx| {
         cx.socket(s)?;
         // SAFETY: forwarded caller contract.
@@ -190,6 +200,14 @@ pub unsafe extern "system" fn WSASendTo(
     lpoverlapped: *mut OVERLAPPED,
     lpcompletionroutine: LPWSAOVERLAPPED_COMPLETION_ROUTINE,
 ) -> i32 {
+    let _span = io_span!(
+        "WSASendTo",
+        s,
+        lpoverlapped,
+        lpcompletionroutine,
+        buffers = dwbuffercount,
+        flags = dwflags
+    );
     face::call(SOCKET_ERROR, |cx| {
         cx.socket(s)?;
         // SAFETY: forwarded caller contract.
@@ -238,6 +256,13 @@ pub unsafe extern "system" fn WSASendMsg(
     lpoverlapped: *mut OVERLAPPED,
     lpcompletionroutine: LPWSAOVERLAPPED_COMPLETION_ROUTINE,
 ) -> i32 {
+    let _span = io_span!(
+        "WSASendMsg",
+        handle,
+        lpoverlapped,
+        lpcompletionroutine,
+        flags = dwflags
+    );
     let s = handle;
     face::call(SOCKET_ERROR, |cx| {
         cx.socket(s)?;

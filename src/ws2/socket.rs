@@ -21,6 +21,7 @@ pub unsafe extern "system" fn socket(
     r#type: WINSOCK_SOCKET_TYPE,
     protocol: i32,
 ) -> SOCKET {
+    let _span = tracing::debug_span!("socket", af, ty = r#type, protocol).entered();
     face::call_raw(INVALID_SOCKET, |cx| {
         create(cx, (af, r#type, protocol), None, 0, WSA_FLAG_OVERLAPPED)
     })
@@ -42,6 +43,8 @@ pub unsafe extern "system" fn WSASocketW(
     g: u32,
     dwflags: u32,
 ) -> SOCKET {
+    let _span =
+        tracing::debug_span!("WSASocketW", af, ty = r#type, protocol, flags = dwflags).entered();
     face::call_raw(INVALID_SOCKET, |cx| {
         let info = if lpprotocolinfo.is_null() {
             None
@@ -72,6 +75,8 @@ pub unsafe extern "system" fn WSASocketA(
     g: u32,
     dwflags: u32,
 ) -> SOCKET {
+    let _span =
+        tracing::debug_span!("WSASocketA", af, ty = r#type, protocol, flags = dwflags).entered();
     face::call_raw(INVALID_SOCKET, |cx| {
         let info = if lpprotocolinfo.is_null() {
             None
@@ -152,6 +157,7 @@ fn create(
 /// # Safety
 /// Always safe to call; `unsafe` only to match windows-sys.
 pub unsafe extern "system" fn closesocket(s: SOCKET) -> i32 {
+    let _span = tracing::debug_span!("closesocket", socket = s).entered();
     face::call_raw(SOCKET_ERROR, |cx| {
         // closesocket checks WSAStartup first under Wine 8 too, unlike the calls that take
         // Cx::socket's Wine order (diff/corpus/notinitialised.json).
@@ -174,6 +180,7 @@ pub unsafe extern "system" fn closesocket(s: SOCKET) -> i32 {
 /// # Safety
 /// `name`, if not NULL, must be valid for reads of `namelen` bytes.
 pub unsafe extern "system" fn bind(s: SOCKET, name: *const SOCKADDR, namelen: i32) -> i32 {
+    let _span = tracing::debug_span!("bind", socket = s).entered();
     face::call(SOCKET_ERROR, |cx| {
         cx.socket(s)?;
         // SAFETY: forwarded caller contract.
@@ -188,6 +195,7 @@ pub unsafe extern "system" fn bind(s: SOCKET, name: *const SOCKADDR, namelen: i3
 /// # Safety
 /// `name`, if not NULL, must be valid for reads of `namelen` bytes.
 pub unsafe extern "system" fn connect(s: SOCKET, name: *const SOCKADDR, namelen: i32) -> i32 {
+    let _span = tracing::debug_span!("connect", socket = s).entered();
     face::call(SOCKET_ERROR, |cx| {
         cx.socket(s)?;
         // SAFETY: forwarded caller contract.
@@ -201,6 +209,7 @@ pub unsafe extern "system" fn connect(s: SOCKET, name: *const SOCKADDR, namelen:
 /// # Safety
 /// Always safe to call; `unsafe` only to match windows-sys.
 pub unsafe extern "system" fn shutdown(s: SOCKET, how: WINSOCK_SHUTDOWN_HOW) -> i32 {
+    let _span = tracing::debug_span!("shutdown", socket = s, how).entered();
     face::call(SOCKET_ERROR, |cx| {
         cx.socket(s)?;
         cx.world(|w| w.shutdown(s, how)).map(|()| 0)
@@ -240,6 +249,7 @@ pub unsafe extern "system" fn getsockname(
     name: *mut SOCKADDR,
     namelen: *mut i32,
 ) -> i32 {
+    let _span = tracing::debug_span!("getsockname", socket = s).entered();
     face::call(SOCKET_ERROR, |cx| {
         cx.socket(s)?;
         let addr = cx.world(|w| w.local_addr(s))?;
@@ -257,6 +267,7 @@ pub unsafe extern "system" fn getpeername(
     name: *mut SOCKADDR,
     namelen: *mut i32,
 ) -> i32 {
+    let _span = tracing::debug_span!("getpeername", socket = s).entered();
     face::call(SOCKET_ERROR, |cx| {
         cx.socket(s)?;
         let addr = cx.world(|w| w.peer_addr(s))?;

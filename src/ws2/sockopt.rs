@@ -20,6 +20,7 @@ pub unsafe extern "system" fn setsockopt(
     optval: PCSTR,
     optlen: i32,
 ) -> i32 {
+    let _span = tracing::debug_span!("setsockopt", socket = s, level, optname).entered();
     face::call(SOCKET_ERROR, |cx| {
         cx.socket(s)?;
         // A NULL optval is WSAEFAULT even with optlen 0 (Wine test_set_getsockopt).
@@ -47,6 +48,7 @@ pub unsafe extern "system" fn getsockopt(
     optval: PSTR,
     optlen: *mut i32,
 ) -> i32 {
+    let _span = tracing::debug_span!("getsockopt", socket = s, level, optname).entered();
     face::call(SOCKET_ERROR, |cx| {
         cx.socket(s)?;
         if bad(optval) || bad(optlen) {

@@ -16,6 +16,7 @@ use crate::sim::current;
 /// `lpwsadata`, if not NULL, must be valid for writes of a WSADATA.
 #[allow(non_snake_case)]
 pub unsafe extern "system" fn WSAStartup(wversionrequested: u16, lpwsadata: *mut WSADATA) -> i32 {
+    let _span = tracing::debug_span!("WSAStartup", version = wversionrequested).entered();
     let r = catch_unwind(AssertUnwindSafe(|| {
         if bad(lpwsadata) {
             return Errno::Fault.code();
@@ -55,6 +56,7 @@ pub unsafe extern "system" fn WSAStartup(wversionrequested: u16, lpwsadata: *mut
 /// Always safe to call; `unsafe` only to match windows-sys.
 #[allow(non_snake_case)]
 pub unsafe extern "system" fn WSACleanup() -> i32 {
+    let _span = tracing::debug_span!("WSACleanup").entered();
     face::call(SOCKET_ERROR, |cx| cx.world(|w| w.cleanup()).map(|()| 0))
 }
 

@@ -35,6 +35,9 @@ pub trait Host {
     fn settle(&mut self);
     /// Arms a fault for the next datagram sent (the simulator only; `None` disarms).
     fn fault(&mut self, fault: Option<FaultSpec>);
+    /// Step `step` is recorded (the simulator marks where each step's events end in its own
+    /// trace, for an annotated listing).
+    fn after_step(&mut self, _step: usize) {}
 }
 
 thread_local! {
@@ -92,6 +95,7 @@ pub fn play(sc: &Scenario, host: &mut dyn Host) -> Trace {
         r.apcs = (!apcs.is_empty()).then_some(apcs);
         r.step = i;
         records.push(r);
+        it.host.after_step(i);
     }
     Trace {
         scenario: sc.name.clone(),

@@ -3,8 +3,8 @@
 //! step, and the invariants checked at the end: every datagram accounted for, no simulator
 //! bug caught, and the same seed giving the same trace bytes.
 //!
-//! It is self-contained (no test helpers), so that the cargo-fuzz target `ops_vs_model`
-//! includes this very file and drives it with fuzzer input.
+//! It is self-contained (it needs only the simulator, the model and windows-sys), so that the
+//! cargo-fuzz target `ops_vs_model` includes this very file and drives it with fuzzer input.
 
 #![allow(dead_code)]
 
@@ -14,7 +14,7 @@ use std::net::{SocketAddr, SocketAddrV4};
 
 use winsock_sim::kernel32;
 use winsock_sim::ws2::*;
-use winsock_sim::{Diagnostic, Fault, FaultRule, Sim};
+use winsock_sim::{Diagnostic, Fault, FaultRule, Personality, Sim};
 use winsock_sim_model::{code, Api, Call, Notify, Outcome, Socket as Model};
 
 /// Fill byte for buffers (payload bytes are never 0xCC, so what a call wrote is visible).
@@ -465,17 +465,26 @@ fn differ<T: std::fmt::Debug + PartialEq>(
 /// Runs `sc` and checks it: the simulator against the model after every step, the ledger,
 /// the diagnostics, and a second run's trace. Returns the trace on success.
 pub fn run(sc: &Scenario) -> Result<String, String> {
-    let first = execute(sc)?;
-    let again = execute(sc)?;
+    run_as(sc, Personality::Windows)
+}
+
+/// `run` on a simulator with another personality. The model describes Windows, so under
+/// `Personality::Wine8` a disagreement shows where Wine would behave differently.
+pub fn run_as(sc: &Scenario, personality: Personality) -> Result<String, String> {
+    let first = execute(sc, personality)?;
+    let again = execute(sc, personality)?;
     if first != again {
         return Err("the same seed gave two different traces".to_string());
     }
     Ok(first)
 }
 
-fn execute(sc: &Scenario) -> Result<String, String> {
+fn execute(sc: &Scenario, personality: Personality) -> Result<String, String> {
     ROUTINES.with(|r| r.borrow_mut().clear());
-    let sim = Sim::builder().seed(sc.seed).build();
+    let sim = Sim::builder()
+        .seed(sc.seed)
+        .personality(personality)
+        .build();
     let _g = sim.enter();
     let mut wsa: WSADATA = unsafe { zeroed() };
     assert_eq!(unsafe { WSAStartup(0x0202, &mut wsa) }, 0);

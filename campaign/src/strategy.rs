@@ -1,12 +1,10 @@
-//! The conformance campaign: proptest strategies for scenarios, over the harness in
-//! `harness.rs` (which the cargo-fuzz target `ops_vs_model` shares).
-
-pub mod harness;
+//! proptest strategies for campaign scenarios: what the campaign draws, and how proptest
+//! shrinks a failing draw.
 
 use proptest::prelude::*;
 use winsock_sim_model::{Api, Call, Notify};
 
-pub use harness::{run, Op, Scenario};
+use crate::harness::{Op, Scenario};
 
 fn api() -> impl Strategy<Value = Api> {
     prop_oneof![

@@ -7,15 +7,13 @@
 //! a minimal scenario, printed with its seed, which replays exactly.
 //!
 //! The `campaign` test (ignored by default) runs for a set time and prints cases per second
-//! (README).
-
-mod campaign;
+//! (README); `winsock-sim campaign` runs the same campaign with a progress bar.
 
 use std::time::{Duration, Instant};
 
-use campaign::{run, scenario, Op, Scenario};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use winsock_sim::Personality;
+use winsock_sim_campaign::{check, draw, play, run, scenario, Campaign, Op, Scenario, MAX_OPS};
 use winsock_sim_model::{Api, Call, Notify};
 
 proptest! {
@@ -28,7 +26,7 @@ proptest! {
     })]
 
     #[test]
-    fn simulator_agrees_with_model(sc in scenario(40)) {
+    fn simulator_agrees_with_model(sc in scenario(MAX_OPS)) {
         run(&sc).map_err(TestCaseError::fail)?;
     }
 }
@@ -110,11 +108,44 @@ fn fixed_overlapped_sequence_agrees_with_model() {
     }
 }
 
+/// A case is a function of its seed: the same seed draws the same scenario, another seed
+/// another one, and a campaign's cases replay one by one.
+#[test]
+fn cases_replay_from_their_seeds() {
+    assert_eq!(draw(7), draw(7));
+    assert_ne!(draw(7), draw(8));
+    let campaign = Campaign::new(3, Personality::Windows);
+    assert_eq!(campaign.run_cases(20, |_| ()).unwrap(), 20);
+}
+
+/// The failure path, on real disagreements: the model describes Windows, so a simulator with
+/// Wine 8's personality (no MSG_TRUNC, no ICMP errors, ...) disagrees with it on some cases.
+/// The first such case is reported with its seed, replays, and shrinks to a scenario that
+/// still fails and is no longer than the one drawn.
+#[test]
+fn a_disagreement_is_found_shrunk_and_replayed() {
+    let f = Campaign::new(1, Personality::Wine8)
+        .run_cases(200, |_| ())
+        .expect_err("Wine 8's personality disagrees with the Windows model somewhere");
+    assert!(f.shrunk.ops.len() <= f.scenario.ops.len());
+    assert!(play(&f.shrunk, Personality::Wine8).is_err());
+    assert!(play(&f.scenario, Personality::Wine8).is_err());
+    assert!(check(f.case_seed, Personality::Wine8).is_err());
+    // The same case on the Windows personality agrees.
+    assert_eq!(
+        check(f.case_seed, Personality::Windows).unwrap(),
+        f.scenario
+    );
+    assert!(f
+        .to_string()
+        .contains(&format!("case seed {}", f.case_seed)));
+}
+
 /// A timed campaign: `CAMPAIGN_SECONDS` (default 10) of random scenarios from
 /// `CAMPAIGN_SEED` (default 1); prints the cases run and cases per second, and fails with the
-/// shrunk scenario on the first disagreement.
+/// shrunk scenario and the case's seed on the first disagreement.
 ///
-/// `cargo test --release --test model_conformance campaign -- --ignored --nocapture`
+/// `cargo test --release -p winsock-sim-campaign --test model_conformance campaign -- --ignored --nocapture`
 #[test]
 #[ignore = "a timed campaign; run it explicitly (README)"]
 fn campaign() {
@@ -125,30 +156,10 @@ fn campaign() {
             .unwrap_or(d)
     };
     let (secs, seed) = (env("CAMPAIGN_SECONDS", 10), env("CAMPAIGN_SEED", 1));
-    let mut bytes = [0u8; 32];
-    bytes[..8].copy_from_slice(&seed.to_le_bytes());
-    let config = Config {
-        cases: 500,
-        failure_persistence: None,
-        ..Config::default()
-    };
-    // Each batch gets a fresh runner (a runner counts the cases it has run) with the next
-    // RNG of one seeded stream, so the whole campaign replays from the seed.
-    let mut master = TestRunner::new_with_rng(
-        config.clone(),
-        TestRng::from_seed(RngAlgorithm::ChaCha, &bytes),
-    );
     let start = Instant::now();
-    let mut cases = 0u64;
-    while start.elapsed() < Duration::from_secs(secs) {
-        let mut runner = TestRunner::new_with_rng(config.clone(), master.new_rng());
-        if let Err(e) = runner.run(&scenario(40), |sc| {
-            run(&sc).map(|_| ()).map_err(TestCaseError::fail)
-        }) {
-            panic!("after {cases} cases: {e}");
-        }
-        cases += u64::from(config.cases);
-    }
+    let cases = Campaign::new(seed, Personality::Windows)
+        .run_for(Duration::from_secs(secs), |_| ())
+        .unwrap_or_else(|f| panic!("{f}replay: winsock-sim replay --seed {}", f.case_seed));
     let t = start.elapsed().as_secs_f64();
     println!(
         "campaign seed {seed}: {cases} cases in {t:.1} s, {:.0} cases/s, all agree",
