@@ -2,7 +2,8 @@
 //! nobody else's receive to consider. It is the full contract of `recv.rs` specialised to
 //! that case, under one socket lookup and without building the general result; anything
 //! outside the case (errors included) goes the full way, which stays the reference. The
-//! model campaign and the contract tests drive both.
+//! safe API's tests take this lane, the `ws2` face's and the model campaign the full one; the
+//! property test below runs both on the same worlds and compares everything they leave.
 
 use std::net::SocketAddr;
 
@@ -75,5 +76,103 @@ impl World {
             from,
             error,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The plain lane against the full path it shortens: the same world, the same receive,
+    //! the same bytes, result, trace and ledger (or, outside its case, no change at all).
+
+    use proptest::prelude::*;
+
+    use crate::api::Socket;
+    use crate::stack::{NameReq, RecvArgs, RecvPoll};
+    use crate::{Family, HostId, Sim, SockKind};
+
+    /// A world with `sizes` datagrams queued on a receiver of `family`, in the state `shut`
+    /// (0: open, 1: shut down for receiving).
+    fn world(family: Family, sizes: &[usize], shut: bool) -> (Sim, usize) {
+        let sim = Sim::new();
+        let host = HostId::default();
+        let rx = Socket::new(&sim, host, family, SockKind::Udp).unwrap();
+        if family == Family::V6 {
+            // Dual stack, so that the IPv4 datagrams below reach it v4-mapped.
+            rx.set_only_v6(false).unwrap();
+        }
+        let bind = match family {
+            Family::V4 => "127.0.0.1:0",
+            Family::V6 => "[::]:0",
+        };
+        rx.bind(bind.parse().unwrap()).unwrap();
+        let to = std::net::SocketAddr::new(
+            "127.0.0.1".parse().unwrap(),
+            rx.local_addr().unwrap().port(),
+        );
+        let tx = Socket::bind_udp(&sim, host, "127.0.0.1:0".parse().unwrap()).unwrap();
+        for (i, &n) in sizes.iter().enumerate() {
+            tx.send_to(&vec![i as u8; n], to).unwrap();
+        }
+        if shut {
+            rx.shutdown(0).unwrap();
+        }
+        let handle = rx.handle();
+        // The sockets stay open with the simulation.
+        std::mem::forget((rx, tx));
+        (sim, handle)
+    }
+
+    proptest! {
+        #[test]
+        fn plain_receive_is_the_full_receive(
+            v6 in any::<bool>(),
+            sizes in proptest::collection::vec(0usize..300, 0..4),
+            cap in 0usize..300,
+            shut in any::<bool>(),
+        ) {
+            let family = if v6 { Family::V6 } else { Family::V4 };
+            let args = RecvArgs {
+                call: "recvfrom",
+                flags: 0,
+                cap,
+                name: NameReq::None,
+                control: None,
+                msg: false,
+            };
+            let (plain_sim, h) = world(family, &sizes, shut);
+            let (full_sim, h2) = world(family, &sizes, shut);
+            prop_assert_eq!(h, h2);
+            let before = plain_sim.trace_text();
+            let mut plain_bytes = Vec::new();
+            let plain = plain_sim.with_data(|w| {
+                w.recv_plain(h, "recvfrom", cap, &mut |p: &[u8]| plain_bytes.extend_from_slice(p))
+            });
+            let mut full_bytes = Vec::new();
+            let full = full_sim.with_data(|w| {
+                w.recv_start(h, &args)?;
+                match w.recv_poll(h, &args, &mut |p: &[u8]| full_bytes.extend_from_slice(p)) {
+                    RecvPoll::Ready(r) => r.map(Some),
+                    RecvPoll::Empty => Ok(None),
+                }
+            });
+            match plain {
+                Some(p) => {
+                    let ok = full.expect("the full path succeeds where the plain one did")
+                        .expect("and finds the datagram");
+                    prop_assert_eq!((p.copied, p.from, p.error), (ok.copied, ok.from, ok.error));
+                    prop_assert_eq!(&plain_bytes, &full_bytes);
+                    prop_assert_eq!(plain_sim.trace_text(), full_sim.trace_text());
+                    prop_assert_eq!(plain_sim.ledger(), full_sim.ledger());
+                }
+                None => {
+                    // Outside its case the lane changes nothing, and the full path has
+                    // no datagram to give either (here: an empty queue, or shut down).
+                    prop_assert!(!matches!(full, Ok(Some(_))));
+                    prop_assert!(sizes.is_empty() || shut);
+                    prop_assert_eq!(plain_sim.trace_text(), before);
+                    prop_assert!(plain_bytes.is_empty());
+                }
+            }
+        }
     }
 }

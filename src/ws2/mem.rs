@@ -89,25 +89,6 @@ pub(crate) unsafe fn wsabufs(p: *const WSABUF, count: u32) -> Result<(Vec<WSABUF
     Ok((v, total))
 }
 
-/// Copies `data` into the buffers in order, packed, and returns the bytes copied.
-///
-/// # Safety
-/// Every buffer must be valid for writes of its `len` bytes (checked non-NULL by `wsabufs`).
-pub(crate) unsafe fn scatter(bufs: &[WSABUF], mut data: &[u8]) -> usize {
-    let mut copied = 0;
-    for b in bufs {
-        if data.is_empty() {
-            break;
-        }
-        let n = (b.len as usize).min(data.len());
-        // SAFETY: `b.buf` is valid for `b.len >= n` bytes (caller, checked by `wsabufs`).
-        unsafe { write_bytes(b.buf, &data[..n]) };
-        data = &data[n..];
-        copied += n;
-    }
-    copied
-}
-
 /// Writes consecutive pieces of one message into scatter buffers, in order (a receive's
 /// bytes come out of the queue's ring in one or two pieces).
 pub(crate) struct Scatter<'a> {

@@ -13,7 +13,7 @@ use windows_sys::Win32::Networking::WinSock::{
 use windows_sys::Win32::System::IO::OVERLAPPED;
 
 use super::face::{self, Cx};
-use super::mem::{bad, read, scatter, write, write_name};
+use super::mem::{bad, read, write, write_name, Scatter};
 use crate::diag::Diagnostic;
 use crate::error::{Errno, Result};
 use crate::io::request::{Notify, Sink};
@@ -57,7 +57,7 @@ impl Sink for RecvTarget {
         // valid until completion (caller contract); sizes were checked against what is written.
         unsafe {
             if let Some(ok) = ok {
-                scatter(&self.bufs, &ok.data[..ok.copied]);
+                Scatter::new(&self.bufs).write(&ok.data[..ok.copied]);
                 if let Some((name, namelen)) = self.from {
                     let cap = read(namelen).max(0) as usize;
                     write_name(name, namelen, cap, &ok.from);
