@@ -303,14 +303,19 @@ impl Trace {
         }
     }
 
-    #[inline]
+    /// Records the event `event` builds, if the trace is on (it is built only then).
+    #[inline(always)]
     pub(crate) fn push(&mut self, time: Instant, event: impl FnOnce() -> Event) {
         if self.enabled {
-            let event = event();
-            // The same event for a `tracing` subscriber (a user's test log), at TRACE level.
-            tracing::trace!(target: "winsock_sim::trace", %time, "{event}");
-            self.records.push(Record { time, event });
+            self.push_event(time, event());
         }
+    }
+
+    #[inline(never)]
+    fn push_event(&mut self, time: Instant, event: Event) {
+        // The same event for a `tracing` subscriber (a user's test log), at TRACE level.
+        tracing::trace!(target: "winsock_sim::trace", %time, "{event}");
+        self.records.push(Record { time, event });
     }
 
     /// The records, oldest first.

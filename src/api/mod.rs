@@ -231,13 +231,7 @@ impl Socket {
             control: None,
             msg: false,
         };
-        let mut at = 0;
-        let ok = self
-            .sim
-            .recv_from(self.handle, &args, &mut |piece: &[u8]| {
-                buf[at..at + piece.len()].copy_from_slice(piece);
-                at += piece.len();
-            })?;
+        let ok = self.sim.recv_from(self.handle, &args, buf)?;
         match ok.error {
             Some(e) => Err(e),
             None => Ok((ok.copied, ok.from)),

@@ -128,7 +128,7 @@ impl World {
         let sock = self.sock(handle)?;
         if sock.pending.is_empty() {
             match sock.queue.front() {
-                Some(&Entry::Error { kind, .. }) => {
+                Some(Entry::Error { kind, .. }) => {
                     // Fails at once and announces nothing.
                     self.sock_mut(handle)?.queue.pop();
                     return Err(icmp_error(kind));
@@ -143,7 +143,7 @@ impl World {
                 }
                 Some(Entry::Datagram(d)) => {
                     let datagram = d.id;
-                    let mut ok = recv_one(sock, d, &args);
+                    let mut ok = recv_one(sock, &d, &args);
                     let take = take_of(sock.kind, &ok, args.flags & MSG_PEEK != 0);
                     let (a, b) = sock.queue.front_payload(ok.copied);
                     ok.data = Bytes::from([a, b].concat());

@@ -241,14 +241,23 @@ impl Sim {
 
     /// The safe API's recv / recvfrom: the plain receive when it applies (see
     /// `stack::recv_plain`), else `recv`.
-    pub(crate) fn recv_from(&self, handle: usize, args: &RecvArgs, out: Out<'_>) -> Result<Plain> {
+    pub(crate) fn recv_from(
+        &self,
+        handle: usize,
+        args: &RecvArgs,
+        buf: &mut [u8],
+    ) -> Result<Plain> {
+        debug_assert_eq!(args.cap, buf.len());
         if args.flags == 0 && !args.msg && args.control.is_none() && args.name == NameReq::None {
-            let plain = self.with_data(|w| w.recv_plain(handle, args.call, args.cap, &mut *out));
-            if let Some(p) = plain {
+            if let Some(p) = self.with_data(|w| w.recv_plain(handle, args.call, buf)) {
                 return Ok(p);
             }
         }
-        let ok = self.recv(handle, args, out)?;
+        let mut at = 0;
+        let ok = self.recv(handle, args, &mut |piece: &[u8]| {
+            buf[at..at + piece.len()].copy_from_slice(piece);
+            at += piece.len();
+        })?;
         Ok(Plain {
             copied: ok.copied,
             from: ok.from,

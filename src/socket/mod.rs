@@ -13,7 +13,7 @@ use crate::net::topology::HostId;
 use crate::wire::sockaddr::Family;
 
 pub(crate) use options::SockOpts;
-pub(crate) use queue::{Arrived, Entry, RecvQueue};
+pub(crate) use queue::{Arrived, Entry, Header, RecvQueue};
 
 /// What kind of socket this is.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

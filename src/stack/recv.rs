@@ -232,7 +232,7 @@ impl World {
         };
         let arrived = match sock.queue.front() {
             None => return RecvPoll::Empty,
-            Some(&Entry::Error { kind, about }) => {
+            Some(Entry::Error { kind, about }) => {
                 // Reported once, peek or not.
                 let e = match kind {
                     IcmpKind::PortUnreachable => Errno::ConnReset,
@@ -258,7 +258,7 @@ impl World {
                 return RecvPoll::Ready(Err((Errno::Fault, Some(arrived.id))));
             }
         }
-        let ok = recv_one(sock, arrived, args);
+        let ok = recv_one(sock, &arrived, args);
         let take = take_of(sock.kind, &ok, peek);
         let (a, b) = sock.queue.front_payload(ok.copied);
         out(a);

@@ -8,10 +8,9 @@
 use std::net::SocketAddr;
 
 use super::names::as_seen_by;
-use super::recv::Out;
-use super::World;
+use super::{Object, World};
 use crate::error::Errno;
-use crate::socket::{Entry, SockKind};
+use crate::socket::SockKind;
 use crate::trace::Event;
 
 /// What a plain receive got.
@@ -24,46 +23,40 @@ pub(crate) struct Plain {
 }
 
 impl World {
-    /// Takes the head datagram of `handle` into `out` (at most `cap` bytes) if this is a
-    /// plain receive; `None` leaves the receive to the full path, with nothing changed.
+    /// Takes the head datagram of `handle` into `buf` if this is a plain receive; `None`
+    /// leaves the receive to the full path, with nothing changed.
+    #[inline]
     pub(crate) fn recv_plain(
         &mut self,
         handle: usize,
         call: &'static str,
-        cap: usize,
-        out: Out<'_>,
+        buf: &mut [u8],
     ) -> Option<Plain> {
-        let key = self.key_of(handle).ok()?;
-        let net_down = {
-            let sock = &self.sockets[key.slot];
-            self.host(sock.host).net_down
+        let Object::Socket(key) = self.handles.get(handle)? else {
+            return None;
         };
-        let sock = &mut self.sockets[key.slot];
+        let sock = self.sockets.get_mut(key.slot).filter(|s| s.key == key)?;
         if sock.kind != SockKind::Udp
             || sock.wine8()
             || sock.local.is_none()
             || sock.shut_rd
             || sock.discon
-            || net_down
+            || self.hosts[sock.host.0 as usize].net_down
         {
             return None;
         }
-        let Some(Entry::Datagram(d)) = sock.queue.front() else {
-            return None;
-        };
-        let (id, len) = (d.id, d.payload_len());
-        let from = as_seen_by(sock.family, d.src());
-        let copied = len.min(cap);
-        let (a, b) = sock.queue.front_payload(copied);
-        out(a);
-        if !b.is_empty() {
-            out(b);
-        }
-        sock.queue.pop();
+        let head = sock.queue.front_datagram()?;
+        let (id, len) = (head.id, head.len);
+        let copied = len.min(buf.len());
+        let (a, b) = sock.queue.head_payload(&head, copied);
+        buf[..a.len()].copy_from_slice(a);
+        buf[a.len()..copied].copy_from_slice(b);
+        sock.queue.pop_head(&head);
+        let from = as_seen_by(sock.family, head.src);
         self.ledger.queued -= 1;
         self.ledger.delivered += 1;
         let error = (copied < len).then_some(Errno::MsgSize);
-        self.record(|| Event::Recv {
+        self.trace.push(self.sched.now, || Event::Recv {
             handle,
             call,
             datagram: Some(id),
@@ -143,10 +136,9 @@ mod tests {
             let (full_sim, h2) = world(family, &sizes, shut);
             prop_assert_eq!(h, h2);
             let before = plain_sim.trace_text();
-            let mut plain_bytes = Vec::new();
-            let plain = plain_sim.with_data(|w| {
-                w.recv_plain(h, "recvfrom", cap, &mut |p: &[u8]| plain_bytes.extend_from_slice(p))
-            });
+            let mut plain_bytes = vec![0; cap];
+            let plain = plain_sim.with_data(|w| w.recv_plain(h, "recvfrom", &mut plain_bytes));
+            plain_bytes.truncate(plain.map_or(0, |p| p.copied));
             let mut full_bytes = Vec::new();
             let full = full_sim.with_data(|w| {
                 w.recv_start(h, &args)?;
