@@ -305,19 +305,6 @@ impl Ring {
         }
     }
 
-    /// The next `N` bytes of free room after the contents, if they are free and in one
-    /// piece (what is written there beyond what `len` then covers stays free room).
-    #[inline]
-    fn room<const N: usize>(&mut self) -> Option<&mut [u8; N]> {
-        if self.buf.len() - self.len < N {
-            return None;
-        }
-        let tail = self.at(self.len);
-        self.buf
-            .get_mut(tail..tail + N)
-            .map(|s| s.try_into().expect("N bytes"))
-    }
-
     /// Makes room for `extra` more bytes.
     #[inline]
     fn reserve(&mut self, extra: usize) {
@@ -373,27 +360,29 @@ impl RecvQueue {
     #[inline]
     pub fn push_with(&mut self, h: &Header, id: DatagramId, payload: &[u8]) {
         let n = h.len as usize;
-        self.ring.reserve(n + payload.len());
+        let whole = n + payload.len();
+        self.ring.reserve(whole);
         let len = (payload.len() as u32).to_le_bytes();
         let id = id.0.to_le_bytes();
-        match self.ring.room::<LONGEST>() {
-            // Usually the header goes in one piece: copy it whole and set its two fields
-            // there (see `Ring::array` for why whole).
-            Some(room) => {
-                *room = h.bytes;
-                room[LEN_AT..9].copy_from_slice(&len);
-                room[13..FIXED].copy_from_slice(&id);
-                self.ring.len += n;
-            }
-            None => {
-                let mut bytes = h.bytes;
-                bytes[LEN_AT..9].copy_from_slice(&len);
-                bytes[13..FIXED].copy_from_slice(&id);
-                self.ring.push(&bytes[..n]);
-            }
-        }
-        self.ring.push(payload);
         self.payload += payload.len();
+        let tail = self.ring.at(self.ring.len);
+        // Usually the record goes in one piece: copy the header whole and set its two
+        // fields there (see `Ring::array` for why whole), then the payload after it.
+        let span = whole.max(LONGEST);
+        if tail + span <= self.ring.buf.len() && span <= self.ring.buf.len() - self.ring.len {
+            let room = &mut self.ring.buf[tail..];
+            room[..LONGEST].copy_from_slice(&h.bytes);
+            room[LEN_AT..9].copy_from_slice(&len);
+            room[13..FIXED].copy_from_slice(&id);
+            room[n..whole].copy_from_slice(payload);
+            self.ring.len += whole;
+            return;
+        }
+        let mut bytes = h.bytes;
+        bytes[LEN_AT..9].copy_from_slice(&len);
+        bytes[13..FIXED].copy_from_slice(&id);
+        self.ring.push(&bytes[..n]);
+        self.ring.push(payload);
     }
 
     /// Queues an ICMP error indication or a disconnection.

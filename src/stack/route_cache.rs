@@ -60,6 +60,7 @@ impl World {
     /// This is the full path's outcome for a datagram that goes straight into the receiver's
     /// queue, written for the data path: one lookup of each socket, fields borrowed apart,
     /// the header encoded when the route was cached.
+    #[inline]
     pub(super) fn send_cached(&mut self, handle: usize, args: &SendArgs) -> Option<Result<usize>> {
         // Per-call options, fault rules, arrivals already due and packet capture are the
         // full path's business.
@@ -111,13 +112,7 @@ impl World {
                 (tx, rx)
             }
             _ => {
-                let r = self.sockets[from.slot].route.expect("checked above");
-                let mut arrived = r.arrived;
-                arrived.id = id;
-                arrived.len = len as u32;
-                let reliable = r.transport.is_reliable();
-                self.queue_arrived(to, arrived, args.payload, r.to_host, reliable);
-                self.run_due();
+                self.arrive_cached(from, id, args.payload);
                 return Some(Ok(len));
             }
         };
@@ -131,6 +126,19 @@ impl World {
         });
         self.sched.wake_all();
         Some(Ok(len))
+    }
+
+    /// Datagram `id` from the socket `from` along its cached route, when a pending receive
+    /// may take it, SO_RCVBUF may refuse it or it goes to its own sender.
+    #[inline(never)]
+    fn arrive_cached(&mut self, from: SockKey, id: DatagramId, payload: &[u8]) {
+        let r = self.sockets[from.slot].route.expect("a cached route");
+        let mut arrived = r.arrived;
+        arrived.id = id;
+        arrived.len = payload.len() as u32;
+        let reliable = r.transport.is_reliable();
+        self.queue_arrived(r.to, arrived, payload, r.to_host, reliable);
+        self.run_due();
     }
 
     /// Remembers the route of a send that took the full path, when it can be cached.

@@ -59,12 +59,18 @@ const MSG_DONTROUTE: u32 = 0x4;
 
 impl World {
     /// Sends one datagram; returns the number of bytes sent.
+    #[inline]
     pub fn send(&mut self, handle: usize, args: SendArgs) -> Result<usize> {
         if let Some(r) = self.send_cached(handle, &args) {
             return r;
         }
-        let n = self.send_full(handle, &args)?;
-        self.cache_route(handle, &args);
+        self.send_uncached(handle, &args)
+    }
+
+    #[inline(never)]
+    fn send_uncached(&mut self, handle: usize, args: &SendArgs) -> Result<usize> {
+        let n = self.send_full(handle, args)?;
+        self.cache_route(handle, args);
         Ok(n)
     }
 
