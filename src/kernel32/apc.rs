@@ -21,11 +21,14 @@ pub(crate) const CURRENT_THREAD: isize = -2;
 /// lock (a routine may call back into the simulation, for example to post the next receive).
 /// `from_blocking`: the APCs interrupt a blocking Winsock call (the contract checker flags a
 /// blocking call made inside them). Returns whether any ran.
+///
+/// Taking and finishing APCs decides no route, so the locks keep cached routes
+/// (`Sim::with_data`): completion routines are the receive's data path.
 pub(crate) fn run_apcs(sim: &Sim, tid: ThreadId, from_blocking: bool) -> bool {
     let mut ran = false;
-    while let Some(apc) = sim.with(|w| w.take_apc(tid)) {
+    while let Some(apc) = sim.with_data(|w| w.take_apc(tid)) {
         if from_blocking {
-            sim.with(|w| w.threads.get_mut(&tid).map(|t| t.apc_in_blocking_call += 1));
+            sim.with_data(|w| w.threads.get_mut(&tid).map(|t| t.apc_in_blocking_call += 1));
         }
         match apc {
             Apc::Completion {
@@ -40,7 +43,7 @@ pub(crate) fn run_apcs(sim: &Sim, tid: ThreadId, from_blocking: bool) -> bool {
                 // OVERLAPPED the one it passed, which must stay valid until its completion is
                 // handled (Win32 contract).
                 unsafe { routine(error, bytes, overlapped as *mut OVERLAPPED, flags) };
-                sim.with(|w| w.routine_returned(tid, sock));
+                sim.with_data(|w| w.routine_returned(tid, sock));
             }
             // Provider-run routines reach the thread as user APCs (WPUQueueApc), never as
             // completion APCs; nothing to call.
@@ -48,16 +51,16 @@ pub(crate) fn run_apcs(sim: &Sim, tid: ThreadId, from_blocking: bool) -> bool {
                 routine: Routine::Upcall { .. },
                 sock,
                 ..
-            } => sim.with(|w| w.routine_returned(tid, sock)),
+            } => sim.with_data(|w| w.routine_returned(tid, sock)),
             Apc::Completion {
                 routine: Routine::Callback(id),
                 sock,
                 ..
             } => {
-                if let Some(f) = sim.with(|w| w.callbacks.remove(id)) {
+                if let Some(f) = sim.with_data(|w| w.callbacks.remove(id)) {
                     f();
                 }
-                sim.with(|w| w.routine_returned(tid, sock));
+                sim.with_data(|w| w.routine_returned(tid, sock));
             }
             Apc::User {
                 func: Some(func),
@@ -70,7 +73,7 @@ pub(crate) fn run_apcs(sim: &Sim, tid: ThreadId, from_blocking: bool) -> bool {
             Apc::User { func: None, .. } => {}
         }
         if from_blocking {
-            sim.with(|w| w.threads.get_mut(&tid).map(|t| t.apc_in_blocking_call -= 1));
+            sim.with_data(|w| w.threads.get_mut(&tid).map(|t| t.apc_in_blocking_call -= 1));
         }
         ran = true;
     }

@@ -19,6 +19,11 @@ thread_local! {
     /// This OS thread's simulated thread in each simulation it has used; ending the OS
     /// thread ends them (their I/O is cancelled as a thread exit cancels it).
     static IDENTITIES: RefCell<Vec<Identity>> = const { RefCell::new(Vec::new()) };
+    /// The last answer of `thread_id`: most calls ask again for the same simulation, and
+    /// the search above upgrades a Weak per identity. The Weak keeps the simulation's
+    /// allocation, so no other simulation can have its address while it is cached; a
+    /// thread's id in a simulation never changes.
+    static LAST_ID: RefCell<Option<(Weak<Shared>, ThreadId)>> = const { RefCell::new(None) };
 }
 
 /// The thread's own default simulation, and its simulated thread there. It ends with the
@@ -52,6 +57,26 @@ impl Drop for Identity {
 
 /// This OS thread's simulated thread in `sim`, created on first use.
 pub(crate) fn thread_id(sim: &Sim) -> ThreadId {
+    if let Some(id) = cached_thread_id(sim) {
+        return id;
+    }
+    let id = find_thread_id(sim);
+    LAST_ID.with(|c| *c.borrow_mut() = Some((Arc::downgrade(&sim.shared), id)));
+    id
+}
+
+/// This OS thread's simulated thread in `sim` if `thread_id` answered it last (cheap, and
+/// never creates one).
+pub(crate) fn cached_thread_id(sim: &Sim) -> Option<ThreadId> {
+    LAST_ID.with(|c| {
+        c.borrow()
+            .as_ref()
+            .filter(|(w, _)| core::ptr::eq(w.as_ptr(), Arc::as_ptr(&sim.shared)))
+            .map(|&(_, id)| id)
+    })
+}
+
+fn find_thread_id(sim: &Sim) -> ThreadId {
     let default = DEFAULT.with(|d| d.borrow().as_ref().filter(|d| d.0.same(sim)).map(|d| d.1));
     if let Some(id) = default {
         return id;

@@ -8,7 +8,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 pub use builder::{HostSpec, SimBuilder};
-pub(crate) use enter::{current, thread_id};
+pub(crate) use enter::{cached_thread_id, current, thread_id};
 pub use enter::{EnterGuard, Outside};
 
 use crate::diag::DiagnosticRecord;
@@ -109,7 +109,8 @@ impl Sim {
     pub(crate) fn run_deferred(&self, deferred: Vec<crate::io::upcall::Deferred>) {
         for d in deferred {
             let ok = crate::spi::queue_deferred_apc(&d);
-            self.with(|w| w.provider_apc_queued(d.record, ok));
+            // Completion upcalls are the data path's (they decide no route).
+            self.with_data(|w| w.provider_apc_queued(d.record, ok));
         }
     }
 

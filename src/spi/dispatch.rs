@@ -7,8 +7,9 @@ use windows_sys::Win32::Networking::WinSock::{
 };
 
 use super::upcall::{thread_id_of, upcall_table};
-use crate::catalog::{ProtocolEntry, Startup, PROTOCOL_INFOW_LEN};
+use crate::catalog::{ProtocolEntry, ProviderId, Startup, PROTOCOL_INFOW_LEN};
 use crate::error::Errno;
+use crate::stack::World;
 use crate::ws2::face::Cx;
 
 /// The WSAPROTOCOL_INFOW of a catalogue entry.
@@ -28,26 +29,39 @@ pub(crate) fn thread_id_for_call(cx: &Cx) -> WSATHREADID {
     thread_id_of(cx)
 }
 
+/// What the catalogue says of the provider serving an entry.
+enum Found {
+    /// Started: its procedure table.
+    Started(WSPPROC_TABLE),
+    /// Not started yet: what starting it takes (the entry is cloned only then).
+    Start(ProviderId, Startup, ProtocolEntry),
+}
+
+/// The provider serving catalogue entry `entry_id`; `None` when the catalogue has none.
+fn find(w: &World, entry_id: u32) -> Option<Found> {
+    let provider = w.catalog.provider_of(entry_id)?;
+    let startup = w.catalog.startup(&provider)?;
+    let entry = w.catalog.get(entry_id)?;
+    Some(match w.catalog.tables.get(&provider) {
+        Some(t) => Found::Started(*t),
+        None => Found::Start(provider, startup, entry.clone()),
+    })
+}
+
 /// The procedure table of the provider serving catalogue entry `entry_id`, starting it if
 /// this is its first use. A WSPStartup failure is returned as its error code.
 pub(crate) fn start_provider(cx: &Cx, entry_id: u32) -> Result<WSPPROC_TABLE, i32> {
-    let found = cx.world_data(|w| {
-        let provider = w.catalog.provider_of(entry_id)?;
-        let startup = w.catalog.startup(&provider)?;
-        let entry = w.catalog.get(entry_id)?.clone();
-        Some((
-            provider,
-            startup,
-            entry,
-            w.catalog.tables.get(&provider).copied(),
-        ))
-    });
-    let Some((provider, startup, entry, table)) = found else {
-        return Err(Errno::ProtoNoSupport.code());
+    let found = cx.world_data(|w| find(w, entry_id));
+    start(cx, found)
+}
+
+/// The table `found` names, starting its provider if need be.
+fn start(cx: &Cx, found: Option<Found>) -> Result<WSPPROC_TABLE, i32> {
+    let (provider, startup, entry) = match found {
+        None => return Err(Errno::ProtoNoSupport.code()),
+        Some(Found::Started(t)) => return Ok(t),
+        Some(Found::Start(provider, startup, entry)) => (provider, startup, entry),
     };
-    if let Some(t) = table {
-        return Ok(t);
-    }
     let f = match startup {
         Startup::Builtin => super::WSPStartup as unsafe extern "system" fn(_, _, _, _, _) -> _,
         Startup::Layered(Some(f)) => f,
@@ -70,8 +84,30 @@ pub(crate) fn start_provider(cx: &Cx, entry_id: u32) -> Result<WSPPROC_TABLE, i3
 
 /// The procedure table of socket `s`'s provider.
 pub(crate) fn provider_table(cx: &Cx, s: SOCKET) -> Result<WSPPROC_TABLE, i32> {
-    let entry = cx
-        .world_data(|w| w.sock(s).map(|s| s.catalog_id))
-        .map_err(|e| e.code())?;
-    start_provider(cx, entry)
+    provider_table_and(cx, s, |_| ()).map(|(t, ())| t)
+}
+
+/// `provider_table`, and what `look` reads of the world after it: under the same lock when
+/// the provider has started (every call but the first), which the data path's calls want.
+pub(crate) fn provider_table_and<R>(
+    cx: &Cx,
+    s: SOCKET,
+    mut look: impl FnMut(&mut World) -> R,
+) -> Result<(WSPPROC_TABLE, R), i32> {
+    let found = cx
+        .world_data(|w| {
+            let entry = w.sock(s)?.catalog_id;
+            Ok(match find(w, entry) {
+                Some(Found::Started(t)) => Ok((t, look(w))),
+                other => Err(other),
+            })
+        })
+        .map_err(|e: Errno| e.code())?;
+    match found {
+        Ok(both) => Ok(both),
+        Err(found) => {
+            let table = start(cx, found)?;
+            Ok((table, cx.world_data(look)))
+        }
+    }
 }

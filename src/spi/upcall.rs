@@ -13,7 +13,7 @@ use crate::diag::Diagnostic;
 use crate::error::Errno;
 use crate::io::handles::Object;
 use crate::io::upcall::Deferred;
-use crate::sched::thread::Apc;
+use crate::sched::thread::{Apc, ThreadId};
 use crate::sim::{current, thread_id};
 use crate::ws2::face::call_spi;
 use crate::ws2::mem::{bad, read, write};
@@ -60,7 +60,8 @@ pub unsafe extern "system" fn WPUQueueApc(
         }
         // SAFETY: non-NULL, valid for reads (caller contract).
         let id = unsafe { read(lpthreadid) };
-        cx.world(|w| {
+        // Queueing an APC decides no route (`Sim::with_data`): completions go on the data path.
+        cx.world_data(|w| {
             let tid = match w.handles.get(id.ThreadHandle as usize) {
                 Some(Object::Thread(t)) => t,
                 _ => return Err(Errno::Fault.code()),
@@ -104,7 +105,14 @@ pub unsafe extern "system" fn WPUOpenCurrentThread(
 /// The WSATHREADID of the calling thread.
 pub(crate) fn thread_id_of(cx: &crate::ws2::face::Cx) -> WSATHREADID {
     let tid = cx.thread();
-    let handle = cx.world(|w| w.thread_handle(tid));
+    // A thread handle decides no route: keep cached routes (`Sim::with_data`), or every
+    // receive would make the next send resolve its route afresh.
+    let handle = cx.world_data(|w| w.thread_handle(tid));
+    wsa_thread_id(tid, handle)
+}
+
+/// The WSATHREADID of thread `tid`, whose thread handle is `handle`.
+pub(crate) fn wsa_thread_id(tid: ThreadId, handle: usize) -> WSATHREADID {
     WSATHREADID {
         ThreadHandle: handle as HANDLE,
         Reserved: tid.get() as usize,
@@ -362,11 +370,13 @@ unsafe extern "system" fn provider_apc(dwcontext: usize) {
     let _ = dwcontext;
     let (sim, _) = current();
     let tid = thread_id(&sim);
-    let Some(r) = sim.with(|w| w.take_provider_completion(tid, provider_apc)) else {
+    // Completion routines are the receive's data path: they change nothing routes depend on
+    // (`Sim::with_data`).
+    let Some(r) = sim.with_data(|w| w.take_provider_completion(tid, provider_apc)) else {
         return;
     };
     // SAFETY: the client's LPWSAOVERLAPPED_COMPLETION_ROUTINE with the OVERLAPPED it passed,
     // which must stay valid until its completion is handled (SPI and Win32 contract).
     unsafe { (r.routine)(r.error, r.bytes, r.overlapped as *mut OVERLAPPED, r.flags) };
-    sim.with(|w| w.routine_returned(tid, r.sock));
+    sim.with_data(|w| w.routine_returned(tid, r.sock));
 }

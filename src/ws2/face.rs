@@ -10,7 +10,7 @@ use crate::diag::Diagnostic;
 use crate::error::{Errno, Result};
 use crate::net::topology::HostId;
 use crate::sched::thread::ThreadId;
-use crate::sim::{current, thread_id, Sim};
+use crate::sim::{cached_thread_id, current, thread_id, Sim};
 use crate::stack::World;
 
 thread_local! {
@@ -73,6 +73,11 @@ impl Cx {
     /// The calling thread's simulated thread.
     pub fn thread(&self) -> ThreadId {
         thread_id(&self.sim)
+    }
+
+    /// `thread` when it is known without a lookup (one that may lock the world).
+    pub fn known_thread(&self) -> Option<ThreadId> {
+        cached_thread_id(&self.sim)
     }
 
     /// WSANOTINITIALISED before WSAStartup; WSAENETDOWN once a simulator bug was caught.

@@ -22,7 +22,7 @@ use super::mem::{bad, read, write_sockaddr};
 use super::overlapped::complete_in_overlapped;
 use crate::error::Errno;
 use crate::io::status::{NtStatus, MSG_PARTIAL};
-use crate::spi::{provider_table, thread_id_for_call};
+use crate::spi::{provider_table_and, thread_id_for_call, wsa_thread_id};
 
 /// Receives from a socket.
 ///
@@ -203,10 +203,14 @@ unsafe fn dispatch(
     from: Option<(*mut SOCKADDR, *mut i32)>,
     (ov, routine): (*mut OVERLAPPED, LPWSAOVERLAPPED_COMPLETION_ROUTINE),
 ) -> Result<i32, i32> {
-    let table = provider_table(cx, s)?;
-    let (peer, overlapped_socket, family) = cx
-        .world_data(|w| w.sock(s).map(|k| (k.peer, k.overlapped, k.family)))
-        .map_err(|e| e.code())?;
+    // One lock for the table, the socket, and the WSATHREADID's handle when the thread's id
+    // is known without a lookup (which may take the lock itself).
+    let known = cx.known_thread();
+    let (table, (sock, handle)) = provider_table_and(cx, s, |w| {
+        let sock = w.sock(s).map(|k| (k.peer, k.overlapped, k.family));
+        (sock, known.map(|t| w.thread_handle(t)))
+    })?;
+    let (peer, overlapped_socket, family) = sock.map_err(|e| e.code())?;
     // On a socket made without WSA_FLAG_OVERLAPPED both are ignored (the call is synchronous).
     let caller_ov = ov;
     let sync_ov = !overlapped_socket && !bad(caller_ov);
@@ -215,7 +219,10 @@ unsafe fn dispatch(
     } else {
         (core::ptr::null_mut(), None)
     };
-    let id = thread_id_for_call(cx);
+    let id = match (known, handle) {
+        (Some(tid), Some(handle)) => wsa_thread_id(tid, handle),
+        _ => thread_id_for_call(cx),
+    };
     let mut errno = 0;
     let r = match (from, peer) {
         (Some((name, namelen)), Some(peer)) => {
