@@ -23,6 +23,7 @@ use crate::diag::{Diagnostic, DiagnosticRecord};
 use crate::error::{Errno, Result};
 use crate::io::event::Event as SimEvent;
 use crate::io::handles::{Handles, Object};
+use crate::io::idmap::IdMap;
 use crate::io::port::CompletionPort;
 use crate::io::request::Request;
 use crate::io::status::{CancelledError, CloseStatus};
@@ -124,7 +125,7 @@ pub(crate) struct World {
     pub events: Map<u64, SimEvent>,
     pub cports: Map<u64, CompletionPort>,
     pub threads: Map<ThreadId, SimThread>,
-    pub requests: Map<u64, Request>,
+    pub requests: IdMap<Request>,
     /// Completions whose routines a provider runs itself (WPUQueueApc).
     pub provider_apcs: crate::io::upcall::ProviderApcs,
     /// The WPUQueueApc upcall the base provider was given at WSPStartup.
@@ -160,7 +161,7 @@ impl World {
             events: Map::new(),
             cports: Map::new(),
             threads: Map::new(),
-            requests: Map::new(),
+            requests: IdMap::new(),
             catalog: crate::catalog::Catalog::new(cfg.message_protocols, cfg.wine8()),
             provider_apcs: Default::default(),
             base_queue_apc: None,

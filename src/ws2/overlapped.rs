@@ -16,12 +16,11 @@ use super::face::{self, Cx};
 use super::mem::{bad, read, write, write_name, Scatter};
 use crate::diag::Diagnostic;
 use crate::error::{Errno, Result};
-use crate::io::request::{Notify, Sink};
+use crate::io::request::{Got, Notify, Sink};
 use crate::io::status::NtStatus;
 use crate::kernel32::{wait_events, EventWait};
 use crate::sched::thread::Routine;
 use crate::sim::block::{Wait, Waiting};
-use crate::stack::RecvOk;
 use crate::wire::cmsg;
 
 /// Where a pending receive's results go: the buffers and pointers the caller gave, captured
@@ -52,12 +51,15 @@ impl Sink for RecvTarget {
         };
     }
 
-    fn finish(&mut self, status: NtStatus, bytes: usize, ok: Option<&RecvOk>) {
+    fn finish(&mut self, status: NtStatus, bytes: usize, got: Option<Got<'_>>) {
         // SAFETY: every pointer was checked non-NULL when the request was posted and stays
         // valid until completion (caller contract); sizes were checked against what is written.
         unsafe {
-            if let Some(ok) = ok {
-                Scatter::new(&self.bufs).write(&ok.data[..ok.copied]);
+            if let Some(Got { ok, data }) = got {
+                let mut into = Scatter::new(&self.bufs);
+                for piece in data {
+                    into.write(piece);
+                }
                 if let Some((name, namelen)) = self.from {
                     let cap = read(namelen).max(0) as usize;
                     write_name(name, namelen, cap, &ok.from);
