@@ -21,13 +21,22 @@ impl<T> IdMap<T> {
     }
 
     fn find(&self, id: u64) -> Result<usize, usize> {
-        // Ids are mostly inserted in increasing order and looked up near the front.
-        self.items.binary_search_by_key(&id, |&(k, _)| k)
+        // Ids are mostly looked up at the front (the oldest entry) or the back (the newest).
+        match (self.items.front(), self.items.back()) {
+            (Some(&(k, _)), _) if k == id => Ok(0),
+            (_, Some(&(k, _))) if k == id => Ok(self.items.len() - 1),
+            (_, Some(&(k, _))) if k < id => Err(self.items.len()),
+            _ => self.items.binary_search_by_key(&id, |&(k, _)| k),
+        }
     }
 
     /// Inserts `v` under `id`, returning the value it replaces.
     pub fn insert(&mut self, id: u64, v: T) -> Option<T> {
         match self.find(id) {
+            Err(i) if i == self.items.len() => {
+                self.items.push_back((id, v));
+                None
+            }
             Ok(i) => Some(std::mem::replace(&mut self.items[i].1, v)),
             Err(i) => {
                 self.items.insert(i, (id, v));
@@ -38,7 +47,12 @@ impl<T> IdMap<T> {
 
     pub fn remove(&mut self, id: &u64) -> Option<T> {
         let i = self.find(*id).ok()?;
-        self.items.remove(i).map(|(_, v)| v)
+        let taken = if i == 0 {
+            self.items.pop_front()
+        } else {
+            self.items.remove(i)
+        };
+        taken.map(|(_, v)| v)
     }
 
     pub fn get(&self, id: &u64) -> Option<&T> {

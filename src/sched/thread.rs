@@ -1,7 +1,7 @@
 //! Simulated threads: every OS thread that takes part in a simulation is one, with an id, an
 //! APC queue, and the state the contract checker needs.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 
 use windows_sys::Win32::Foundation::PAPCFUNC;
 use windows_sys::Win32::System::IO::OVERLAPPED;
@@ -59,13 +59,44 @@ pub(crate) enum Apc {
     User { func: PAPCFUNC, data: usize },
 }
 
+/// The sockets whose completion routines a thread is running: rarely more than one, so a
+/// list (which keeps its memory between routines, where a `BTreeSet` allocates a node for its
+/// first element every time).
+#[derive(Default)]
+pub(crate) struct Running(Vec<SockKey>);
+
+impl Running {
+    pub fn contains(&self, sock: &SockKey) -> bool {
+        self.0.contains(sock)
+    }
+
+    pub fn insert(&mut self, sock: SockKey) {
+        if !self.contains(&sock) {
+            self.0.push(sock);
+        }
+    }
+
+    pub fn remove(&mut self, sock: &SockKey) {
+        self.0.retain(|s| s != sock);
+    }
+}
+
+/// As the set it is.
+impl core::fmt::Debug for Running {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let mut sorted = self.0.clone();
+        sorted.sort();
+        f.debug_set().entries(sorted).finish()
+    }
+}
+
 /// One simulated thread.
 #[derive(Debug, Default)]
 pub(crate) struct SimThread {
     pub apcs: VecDeque<Apc>,
     pub alive: bool,
     /// Sockets whose completion routine this thread is running now.
-    pub running_routines: BTreeSet<SockKey>,
+    pub running_routines: Running,
     /// Depth of APCs run from inside a blocking Winsock call (contract checker).
     pub apc_in_blocking_call: u32,
     /// The socket this thread is blocked receiving on, if any (contract checker).

@@ -6,14 +6,13 @@ use std::ptr::addr_of_mut;
 use windows_sys::core::BOOL;
 use windows_sys::Win32::Foundation::HANDLE;
 use windows_sys::Win32::Networking::WinSock::{
-    LPWSAOVERLAPPED_COMPLETION_ROUTINE, SOCKADDR, SOCKET, WSABUF, WSAEVENT, WSAMSG,
-    WSA_INVALID_HANDLE, WSA_INVALID_PARAMETER, WSA_WAIT_FAILED, WSA_WAIT_IO_COMPLETION,
-    WSA_WAIT_TIMEOUT,
+    LPWSAOVERLAPPED_COMPLETION_ROUTINE, SOCKADDR, SOCKET, WSAEVENT, WSAMSG, WSA_INVALID_HANDLE,
+    WSA_INVALID_PARAMETER, WSA_WAIT_FAILED, WSA_WAIT_IO_COMPLETION, WSA_WAIT_TIMEOUT,
 };
 use windows_sys::Win32::System::IO::OVERLAPPED;
 
 use super::face::{self, Cx};
-use super::mem::{bad, read, write, write_name, Scatter};
+use super::mem::{bad, read, write, write_name, Bufs, Scatter};
 use crate::diag::Diagnostic;
 use crate::error::{Errno, Result};
 use crate::io::request::{Got, Notify, Sink};
@@ -27,7 +26,7 @@ use crate::wire::cmsg;
 /// when the request was posted (the WSABUF array itself may be gone by then: WSARecvMsg page,
 /// "it is the Winsock service provider's responsibility to capture this WSABUF structure").
 pub(crate) struct RecvTarget {
-    pub bufs: Vec<WSABUF>,
+    pub bufs: Bufs,
     /// WSARecvFrom's lpFrom / lpFromlen, written at completion.
     pub from: Option<(*mut SOCKADDR, *mut i32)>,
     /// WSARecvMsg's message: name, namelen, Control.len and dwFlags are written at completion.
