@@ -36,6 +36,8 @@ pub(crate) trait Sink: Send {
     /// The request completed: buffers, name and WSAMSG fields when `got` is given, then the
     /// OVERLAPPED's Internal and InternalHigh.
     fn finish(&mut self, status: NtStatus, bytes: usize, got: Option<Got<'_>>);
+    /// Finished with: a sink may keep its memory for the next request (the face's does).
+    fn recycle(self: Box<Self>) {}
 }
 
 /// What a completed receive got, for its sink.
@@ -164,6 +166,7 @@ impl World {
                             data: [a, b],
                         }),
                     );
+                    sink.recycle();
                     self.consume_head(handle, take)?;
                     self.record(|| Event::Complete {
                         handle,
@@ -240,6 +243,7 @@ impl World {
                 data: [data, &[]],
             }),
         );
+        req.sink.recycle();
         let datagram = got.map(|(o, _)| o.datagram);
         self.record(|| Event::Complete {
             handle: req.handle,

@@ -29,39 +29,34 @@ pub(crate) fn thread_id_for_call(cx: &Cx) -> WSATHREADID {
     thread_id_of(cx)
 }
 
-/// What the catalogue says of the provider serving an entry.
-enum Found {
-    /// Started: its procedure table.
-    Started(WSPPROC_TABLE),
-    /// Not started yet: what starting it takes (the entry is cloned only then).
-    Start(ProviderId, Startup, ProtocolEntry),
-}
+/// What starting the provider of an entry takes (the entry is cloned only then); `None` when
+/// the catalogue has no provider for it. Boxed: it is rare, and large.
+type ToStart = Option<Box<(ProviderId, Startup, ProtocolEntry)>>;
 
-/// The provider serving catalogue entry `entry_id`; `None` when the catalogue has none.
-fn find(w: &World, entry_id: u32) -> Option<Found> {
-    let provider = w.catalog.provider_of(entry_id)?;
-    let startup = w.catalog.startup(&provider)?;
-    let entry = w.catalog.get(entry_id)?;
-    Some(match w.catalog.tables.get(&provider) {
-        Some(t) => Found::Started(*t),
-        None => Found::Start(provider, startup, entry.clone()),
-    })
+/// The procedure table of the provider serving catalogue entry `entry_id`, if it has started.
+fn find(w: &World, entry_id: u32) -> Result<&WSPPROC_TABLE, ToStart> {
+    let entry = w.catalog.get(entry_id).ok_or(None)?;
+    let provider = w.catalog.provider_of_entry(entry).ok_or(None)?;
+    // A started provider's startup is known (it was started with it).
+    if let Some(t) = w.catalog.tables.get(&provider) {
+        return Ok(t);
+    }
+    let startup = w.catalog.startup(&provider).ok_or(None)?;
+    Err(Some(Box::new((provider, startup, entry.clone()))))
 }
 
 /// The procedure table of the provider serving catalogue entry `entry_id`, starting it if
 /// this is its first use. A WSPStartup failure is returned as its error code.
 pub(crate) fn start_provider(cx: &Cx, entry_id: u32) -> Result<WSPPROC_TABLE, i32> {
-    let found = cx.world_data(|w| find(w, entry_id));
-    start(cx, found)
+    match cx.world_data(|w| find(w, entry_id).copied()) {
+        Ok(table) => Ok(table),
+        Err(to_start) => start(cx, to_start),
+    }
 }
 
-/// The table `found` names, starting its provider if need be.
-fn start(cx: &Cx, found: Option<Found>) -> Result<WSPPROC_TABLE, i32> {
-    let (provider, startup, entry) = match found {
-        None => return Err(Errno::ProtoNoSupport.code()),
-        Some(Found::Started(t)) => return Ok(t),
-        Some(Found::Start(provider, startup, entry)) => (provider, startup, entry),
-    };
+/// Starts a provider and returns its table.
+fn start(cx: &Cx, to_start: ToStart) -> Result<WSPPROC_TABLE, i32> {
+    let (provider, startup, entry) = *to_start.ok_or(Errno::ProtoNoSupport.code())?;
     let f = match startup {
         Startup::Builtin => super::WSPStartup as unsafe extern "system" fn(_, _, _, _, _) -> _,
         Startup::Layered(Some(f)) => f,
@@ -84,30 +79,36 @@ fn start(cx: &Cx, found: Option<Found>) -> Result<WSPPROC_TABLE, i32> {
 
 /// The procedure table of socket `s`'s provider.
 pub(crate) fn provider_table(cx: &Cx, s: SOCKET) -> Result<WSPPROC_TABLE, i32> {
-    provider_table_and(cx, s, |_| ()).map(|(t, ())| t)
+    provider_table_and(cx, s, |t| *t, |_| ()).map(|(t, ())| t)
 }
 
-/// `provider_table`, and what `look` reads of the world after it: under the same lock when
-/// the provider has started (every call but the first), which the data path's calls want.
-pub(crate) fn provider_table_and<R>(
+/// What `pick` takes of socket `s`'s provider's procedure table (the table is large: a call
+/// takes the one or two functions it calls), and what `look` reads of the world after it:
+/// under the same lock when the provider has started (every call but the first), which the
+/// data path's calls want.
+pub(crate) fn provider_table_and<P, R>(
     cx: &Cx,
     s: SOCKET,
+    pick: impl Fn(&WSPPROC_TABLE) -> P,
     mut look: impl FnMut(&mut World) -> R,
-) -> Result<(WSPPROC_TABLE, R), i32> {
+) -> Result<(P, R), i32> {
     let found = cx
         .world_data(|w| {
             let entry = w.sock(s)?.catalog_id;
             Ok(match find(w, entry) {
-                Some(Found::Started(t)) => Ok((t, look(w))),
-                other => Err(other),
+                Ok(table) => {
+                    let picked = pick(table);
+                    Ok((picked, look(w)))
+                }
+                Err(to_start) => Err(to_start),
             })
         })
         .map_err(|e: Errno| e.code())?;
     match found {
         Ok(both) => Ok(both),
-        Err(found) => {
-            let table = start(cx, found)?;
-            Ok((table, cx.world_data(look)))
+        Err(to_start) => {
+            let table = start(cx, to_start)?;
+            Ok((pick(&table), cx.world_data(look)))
         }
     }
 }

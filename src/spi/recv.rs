@@ -80,7 +80,7 @@ unsafe fn post(
     let notify = unsafe { notify_for(cx, target.overlapped, routine) };
     // A receive, on the data path (`Sim::with_data`): `post_recv` forgets cached routes
     // itself where it changes what they depend on (a disconnect).
-    match cx.world_data(|w| w.post_recv(s, args, notify, Box::new(target)))? {
+    match cx.world_data(|w| w.post_recv(s, args, notify, target.boxed()))? {
         Posted::Pending => Err(Errno::IoPending),
         Posted::Done { status, ok } => {
             // W3: Wine does not write the count when the datagram did not fit.

@@ -1,6 +1,7 @@
 //! Overlapped I/O in the Winsock face: the sink that writes a completed receive into the
 //! caller's memory, WSAGetOverlappedResult, and the WSA event functions.
 
+use std::cell::Cell;
 use std::ptr::addr_of_mut;
 
 use windows_sys::core::BOOL;
@@ -32,6 +33,26 @@ pub(crate) struct RecvTarget {
     /// WSARecvMsg's message: name, namelen, Control.len and dwFlags are written at completion.
     pub msg: Option<*mut WSAMSG>,
     pub overlapped: *mut OVERLAPPED,
+}
+
+thread_local! {
+    /// The box of the last request this thread completed, for the next one it posts: an
+    /// overlapped receive then allocates nothing.
+    static SPARE: Cell<Option<Box<RecvTarget>>> = const { Cell::new(None) };
+}
+
+impl RecvTarget {
+    /// `self` boxed for `post_recv`, in a spare box if this thread has one.
+    pub fn boxed(self) -> Box<RecvTarget> {
+        // During thread exit the spare may be gone already: allocate then.
+        match SPARE.try_with(Cell::take).ok().flatten() {
+            Some(mut b) => {
+                *b = self;
+                b
+            }
+            None => Box::new(self),
+        }
+    }
 }
 
 // SAFETY: the pointers are the caller's, who must keep them valid until the request
@@ -80,6 +101,11 @@ impl Sink for RecvTarget {
             write(addr_of_mut!((*self.overlapped).Internal), status.0 as usize);
             write(addr_of_mut!((*self.overlapped).InternalHigh), bytes);
         }
+    }
+
+    fn recycle(self: Box<Self>) {
+        // Dropped instead if the thread is exiting.
+        let _ = SPARE.try_with(|spare| spare.set(Some(self)));
     }
 }
 

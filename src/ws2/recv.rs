@@ -13,7 +13,7 @@
 
 use windows_sys::Win32::Networking::WinSock::{
     LPWSAOVERLAPPED_COMPLETION_ROUTINE, SEND_RECV_FLAGS, SOCKADDR, SOCKET, SOCKET_ERROR, WSABUF,
-    WSAEMSGSIZE, WSA_IO_PENDING,
+    WSAEMSGSIZE, WSA_IO_PENDING, WSPPROC_TABLE,
 };
 use windows_sys::Win32::System::IO::OVERLAPPED;
 
@@ -206,7 +206,8 @@ unsafe fn dispatch(
     // One lock for the table, the socket, and the WSATHREADID's handle when the thread's id
     // is known without a lookup (which may take the lock itself).
     let known = cx.known_thread();
-    let (table, (sock, handle)) = provider_table_and(cx, s, |w| {
+    let pick = |t: &WSPPROC_TABLE| (t.lpWSPRecv, t.lpWSPRecvFrom);
+    let ((wsp_recv, wsp_recv_from), (sock, handle)) = provider_table_and(cx, s, pick, |w| {
         let sock = w.sock(s).map(|k| (k.peer, k.overlapped, k.family));
         (sock, known.map(|t| w.thread_handle(t)))
     })?;
@@ -235,7 +236,7 @@ unsafe fn dispatch(
                     return Err(Errno::Fault.code());
                 }
             }
-            let f = table.lpWSPRecv.ok_or(Errno::OpNotSupp.code())?;
+            let f = wsp_recv.ok_or(Errno::OpNotSupp.code())?;
             // SAFETY: the provider's WSPRecv with the caller's pointers (caller contract)
             // and locals.
             let r = unsafe {
@@ -259,7 +260,7 @@ unsafe fn dispatch(
             r
         }
         (Some((name, namelen)), None) => {
-            let f = table.lpWSPRecvFrom.ok_or(Errno::OpNotSupp.code())?;
+            let f = wsp_recv_from.ok_or(Errno::OpNotSupp.code())?;
             // SAFETY: the provider's WSPRecvFrom with the caller's pointers (caller
             // contract) and locals.
             unsafe {
@@ -269,7 +270,7 @@ unsafe fn dispatch(
             }
         }
         (None, _) => {
-            let f = table.lpWSPRecv.ok_or(Errno::OpNotSupp.code())?;
+            let f = wsp_recv.ok_or(Errno::OpNotSupp.code())?;
             // SAFETY: as above.
             unsafe {
                 f(
