@@ -10,6 +10,7 @@ use windows_sys::Win32::System::IO::OVERLAPPED;
 use super::deadline;
 use crate::io::handles::Object;
 use crate::sched::thread::{Apc, Routine, ThreadId};
+use crate::sched::time::Instant;
 use crate::sim::block::{Wait, Waiting};
 use crate::sim::Sim;
 use crate::ws2::face::call_win32;
@@ -105,10 +106,14 @@ pub unsafe extern "system" fn SleepEx(dwmilliseconds: u32, balertable: BOOL) -> 
             key: None,
             alertable: alertable.then_some(tid),
         };
-        match cx
-            .sim
-            .wait(what, deadline(cx, dwmilliseconds), |_| None::<()>)
-        {
+        // A zero timeout never waits: any deadline already reached will do, and the start of
+        // time needs no look at the clock (a lock of the world).
+        let until = if dwmilliseconds == 0 {
+            Instant::ZERO
+        } else {
+            deadline(cx, dwmilliseconds)
+        };
+        match cx.sim.wait(what, until, |_| None::<()>) {
             Wait::Apc => {
                 run_apcs(&cx.sim, tid, false);
                 Ok(WAIT_IO_COMPLETION)

@@ -56,10 +56,19 @@ impl Drop for Identity {
 }
 
 /// This OS thread's simulated thread in `sim`, created on first use.
+#[inline]
 pub(crate) fn thread_id(sim: &Sim) -> ThreadId {
-    if let Some(id) = cached_thread_id(sim) {
-        return id;
+    match cached_thread_id(sim) {
+        Some(id) => id,
+        None => remember_thread_id(sim),
     }
+}
+
+/// `thread_id` when it was not the last answer. Kept out of line: the cached answer is the
+/// face's every call.
+#[cold]
+#[inline(never)]
+fn remember_thread_id(sim: &Sim) -> ThreadId {
     let id = find_thread_id(sim);
     LAST_ID.with(|c| *c.borrow_mut() = Some((Arc::downgrade(&sim.shared), id)));
     id
@@ -126,10 +135,18 @@ fn leave(sim: &Sim) {
 }
 
 /// The simulation and host the face should use on this thread.
+#[inline]
 pub(crate) fn current() -> (Sim, HostId) {
-    if let Some(top) = ENTERED.with(|e| e.borrow().last().cloned()) {
-        return top;
+    match ENTERED.with(|e| e.borrow().last().cloned()) {
+        Some(top) => top,
+        None => default_sim(),
     }
+}
+
+/// The thread's own default simulation (`current` when none is entered). Out of line, so
+/// that the face's usual case stays small.
+#[inline(never)]
+fn default_sim() -> (Sim, HostId) {
     DEFAULT.with(|d| {
         let mut d = d.borrow_mut();
         let sim = d
