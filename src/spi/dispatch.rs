@@ -79,31 +79,31 @@ fn start(cx: &Cx, to_start: ToStart) -> Result<WSPPROC_TABLE, i32> {
 
 /// The procedure table of socket `s`'s provider.
 pub(crate) fn provider_table(cx: &Cx, s: SOCKET) -> Result<WSPPROC_TABLE, i32> {
-    provider_table_and(cx, s, |t| *t, |_| ()).map(|(t, ())| t)
+    provider_table_and(cx, s, |_| Ok(()), |t| *t, |_| ()).map(|(t, ())| t)
 }
 
 /// What `pick` takes of socket `s`'s provider's procedure table (the table is large: a call
 /// takes the one or two functions it calls), and what `look` reads of the world after it:
 /// under the same lock when the provider has started (every call but the first), which the
-/// data path's calls want.
+/// data path's calls want. `gate` (the caller's first checks) comes first, in that lock.
 pub(crate) fn provider_table_and<P, R>(
     cx: &Cx,
     s: SOCKET,
+    gate: impl FnOnce(&World) -> Result<(), i32>,
     pick: impl Fn(&WSPPROC_TABLE) -> P,
     mut look: impl FnMut(&mut World) -> R,
 ) -> Result<(P, R), i32> {
-    let found = cx
-        .world_data(|w| {
-            let entry = w.sock(s)?.catalog_id;
-            Ok(match find(w, entry) {
-                Ok(table) => {
-                    let picked = pick(table);
-                    Ok((picked, look(w)))
-                }
-                Err(to_start) => Err(to_start),
-            })
+    let found = cx.world_data(|w| -> Result<_, i32> {
+        gate(w)?;
+        let entry = w.sock(s).map_err(|e| e.code())?.catalog_id;
+        Ok(match find(w, entry) {
+            Ok(table) => {
+                let picked = pick(table);
+                Ok((picked, look(w)))
+            }
+            Err(to_start) => Err(to_start),
         })
-        .map_err(|e: Errno| e.code())?;
+    })?;
     match found {
         Ok(both) => Ok(both),
         Err(to_start) => {

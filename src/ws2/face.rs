@@ -100,16 +100,20 @@ impl Cx {
     /// (Wine test_WithoutWSAStartup, test_WSASendMsg, test_getpeername).
     pub fn socket(&self, s: usize) -> Result<()> {
         // One look that changes nothing, so it keeps cached routes (`Sim::with_data`).
-        self.world_data(|w| {
-            // Wine 8 checks the handle before WSAStartup: a non-socket is WSAENOTSOCK even
-            // without it (diff/corpus/notinitialised.json under Wine).
-            if w.cfg.wine8() && !w.broken {
-                w.key_of(s)?;
-            }
-            initialised(w)?;
-            w.key_of(s).map(|_| ())
-        })
+        self.world_data(|w| check_socket(w, s))
     }
+}
+
+/// [`Cx::socket`] for a caller that holds the lock already (a data-path call that makes its
+/// first look at the world in the same lock).
+pub(crate) fn check_socket(w: &World, s: usize) -> Result<()> {
+    // Wine 8 checks the handle before WSAStartup: a non-socket is WSAENOTSOCK even without
+    // it (diff/corpus/notinitialised.json under Wine).
+    if w.cfg.wine8() && !w.broken {
+        w.key_of(s)?;
+    }
+    initialised(w)?;
+    w.key_of(s).map(|_| ())
 }
 
 /// WSANOTINITIALISED before WSAStartup; WSAENETDOWN once a simulator bug was caught.
