@@ -162,6 +162,14 @@ fn default_sim() -> (Sim, HostId) {
     })
 }
 
+/// Whether `sim` is the one `current` gives on this thread (never making a default one).
+pub(crate) fn is_current(sim: &Sim) -> bool {
+    match ENTERED.with(|e| e.borrow().last().map(|(s, _)| s.same(sim))) {
+        Some(top) => top,
+        None => DEFAULT.with(|d| d.borrow().as_ref().is_some_and(|d| d.0.same(sim))),
+    }
+}
+
 /// Whether this thread currently counts as a participant of `sim`.
 pub(crate) fn is_participant(sim: &Sim) -> bool {
     ENTERED.with(|e| e.borrow().iter().any(|(s, _)| s.same(sim)))

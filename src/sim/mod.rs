@@ -8,7 +8,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 pub use builder::{HostSpec, SimBuilder};
-pub(crate) use enter::{cached_thread_id, current, thread_id};
+pub(crate) use enter::{cached_thread_id, current, is_current, thread_id};
 pub use enter::{EnterGuard, Outside};
 
 use crate::diag::DiagnosticRecord;
@@ -89,6 +89,7 @@ impl Sim {
     pub(crate) fn with_data<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
         let mut w = self.lock();
         let r = f(&mut w);
+        crate::spi::make_own_upcalls(self, &mut w);
         let deferred = w.provider_apcs.take_deferred();
         let wake = w.sched.has_waiters();
         drop(w);

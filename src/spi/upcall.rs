@@ -13,9 +13,11 @@ use crate::diag::Diagnostic;
 use crate::error::Errno;
 use crate::io::handles::Object;
 use crate::io::upcall::Deferred;
+use crate::io::upcall::QueueApcFn;
 use crate::sched::thread::{Apc, ThreadId};
-use crate::sim::{current, thread_id};
-use crate::ws2::face::call_spi;
+use crate::sim::{current, is_current, thread_id, Sim};
+use crate::stack::World;
+use crate::ws2::face::{call_spi, failed, returned};
 use crate::ws2::mem::{bad, read, write};
 
 /// The upcall table ws2 passes to a provider's WSPStartup. A layered provider passes it on
@@ -61,24 +63,69 @@ pub unsafe extern "system" fn WPUQueueApc(
         // SAFETY: non-NULL, valid for reads (caller contract).
         let id = unsafe { read(lpthreadid) };
         // Queueing an APC decides no route (`Sim::with_data`): completions go on the data path.
-        cx.world_data(|w| {
-            let tid = match w.handles.get(id.ThreadHandle as usize) {
-                Some(Object::Thread(t)) => t,
-                _ => return Err(Errno::Fault.code()),
-            };
-            match w.threads.get_mut(&tid).filter(|t| t.alive) {
-                Some(t) => {
-                    t.apcs.push_back(Apc::User {
-                        func: lpfnuserapc,
-                        data: dwcontext,
-                    });
-                    w.sched.wake_all();
-                    Ok(0)
-                }
-                None => Err(Errno::Fault.code()),
-            }
-        })
+        cx.world_data(|w| queue_user_apc(w, id.ThreadHandle as usize, lpfnuserapc, dwcontext))
     })
+}
+
+/// WPUQueueApc's work on the world: `func(data)` queued to the thread `thread_handle` names,
+/// if it is alive.
+fn queue_user_apc(
+    w: &mut World,
+    thread_handle: usize,
+    func: LPWSAUSERAPC,
+    data: usize,
+) -> Result<i32, i32> {
+    let tid = match w.handles.get(thread_handle) {
+        Some(Object::Thread(t)) => t,
+        _ => return Err(Errno::Fault.code()),
+    };
+    match w.threads.get_mut(&tid).filter(|t| t.alive) {
+        Some(t) => {
+            t.apcs.push_back(Apc::User { func, data });
+            w.sched.wake_all();
+            Ok(0)
+        }
+        None => Err(Errno::Fault.code()),
+    }
+}
+
+/// Makes the deferred upcalls that are ws2's own WPUQueueApc while the world is still locked,
+/// when this thread's simulation is `sim` (the one the upcall would act on): the same work
+/// as the upcall made once the lock is released, in the order that lets no other thread in
+/// between, without the lock taken twice more per completion. Another provider's upcall
+/// (a layered provider's wrapper, which must see the call) and those after it are left to
+/// the unlocked path, in order.
+#[inline]
+pub(crate) fn make_own_upcalls(sim: &Sim, w: &mut World) {
+    if !own_upcall_next(w) || !is_current(sim) {
+        return;
+    }
+    while own_upcall_next(w) {
+        let d = w.provider_apcs.deferred.remove(0);
+        make_own_upcall(w, d);
+    }
+}
+
+/// Whether the next deferred upcall is ws2's WPUQueueApc.
+fn own_upcall_next(w: &World) -> bool {
+    let own = WPUQueueApc as QueueApcFn as usize;
+    w.provider_apcs
+        .deferred
+        .first()
+        .is_some_and(|d| d.queue_apc as usize == own)
+}
+
+/// What `queue_deferred_apc` and ws2's WPUQueueApc do for `d`, on the locked world.
+#[inline(never)]
+fn make_own_upcall(w: &mut World, d: Deferred) {
+    // As the upcall shows itself to a subscriber.
+    let _span = tracing::debug_span!("WPUQueueApc").entered();
+    let r = queue_user_apc(w, d.thread_handle, Some(provider_apc), d.record as usize);
+    match r {
+        Ok(v) => returned(&v),
+        Err(e) => failed(e),
+    }
+    w.provider_apc_queued(d.record, r.is_ok());
 }
 
 /// The calling thread's WSATHREADID: its thread handle, and its id in Reserved.

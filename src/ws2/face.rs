@@ -158,12 +158,12 @@ pub(crate) use io_span;
 
 /// The `tracing` event for a call that succeeded, inside the span its function entered.
 /// Field values are only computed when a subscriber wants the event.
-fn returned(v: &dyn Debug) {
+pub(crate) fn returned(v: &dyn Debug) {
     tracing::debug!(ret = ?v, "returned");
 }
 
 /// The `tracing` event for a call that failed with a Winsock (or provider) error code.
-fn failed(code: i32) {
+pub(crate) fn failed(code: i32) {
     tracing::debug!(
         error = Errno::from_code(code).map_or("", Errno::name),
         code,
