@@ -12,7 +12,7 @@ use crate::io::handles::Object;
 use crate::sched::thread::{Apc, Routine, ThreadId};
 use crate::sched::time::Instant;
 use crate::sim::block::{Wait, Waiting};
-use crate::sim::Sim;
+use crate::sim::{is_participant, Sim};
 use crate::ws2::face::call_win32;
 
 /// The pseudo-handle GetCurrentThread returns.
@@ -26,8 +26,13 @@ pub(crate) const CURRENT_THREAD: isize = -2;
 /// Taking and finishing APCs decides no route, so the locks keep cached routes
 /// (`Sim::with_data`): completion routines are the receive's data path.
 pub(crate) fn run_apcs(sim: &Sim, tid: ThreadId, from_blocking: bool) -> bool {
+    run_apcs_from(sim, tid, from_blocking, None)
+}
+
+/// `run_apcs`, the first APC (if given) already taken from the thread's queue.
+fn run_apcs_from(sim: &Sim, tid: ThreadId, from_blocking: bool, mut first: Option<Apc>) -> bool {
     let mut ran = false;
-    while let Some(apc) = sim.with_data(|w| w.take_apc(tid)) {
+    while let Some(apc) = first.take().or_else(|| sim.with_data(|w| w.take_apc(tid))) {
         if from_blocking {
             sim.with_data(|w| w.threads.get_mut(&tid).map(|t| t.apc_in_blocking_call += 1));
         }
@@ -99,6 +104,14 @@ pub unsafe extern "system" fn SleepEx(dwmilliseconds: u32, balertable: BOOL) -> 
         let alertable = balertable != 0;
         if dwmilliseconds == 0 && !alertable {
             return Ok(0);
+        }
+        // An APC already due ends the wait at its first look (`Sim::wait`), which changes
+        // nothing for a thread inside the simulation: take the APC in that one lock.
+        if alertable && is_participant(&cx.sim) {
+            if let Some(apc) = cx.sim.with_data(|w| w.take_apc(tid)) {
+                run_apcs_from(&cx.sim, tid, false, Some(apc));
+                return Ok(WAIT_IO_COMPLETION);
+            }
         }
         let what = Waiting {
             call: "SleepEx",

@@ -8,7 +8,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 pub use builder::{HostSpec, SimBuilder};
-pub(crate) use enter::{cached_thread_id, current, is_current, thread_id};
+pub(crate) use enter::{cached_thread_id, current, is_current, is_participant, thread_id};
 pub use enter::{EnterGuard, Outside};
 
 use crate::diag::DiagnosticRecord;

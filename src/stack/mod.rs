@@ -35,7 +35,7 @@ use crate::net::topology::{Host, HostId};
 use crate::net::PathProps;
 use crate::sched::choice::{Choices, Chooser};
 use crate::sched::rng::Rng;
-use crate::sched::thread::{SimThread, ThreadId};
+use crate::sched::thread::{SimThread, ThreadId, Threads};
 use crate::sched::{Advance, Sched};
 use crate::socket::Socket;
 use crate::trace::{Event, Trace};
@@ -124,7 +124,7 @@ pub(crate) struct World {
     pub handles: Handles,
     pub events: Map<u64, SimEvent>,
     pub cports: Map<u64, CompletionPort>,
-    pub threads: Map<ThreadId, SimThread>,
+    pub threads: Threads,
     pub requests: IdMap<Request>,
     /// Completions whose routines a provider runs itself (WPUQueueApc).
     pub provider_apcs: crate::io::upcall::ProviderApcs,
@@ -160,7 +160,7 @@ impl World {
             handles: Handles::default(),
             events: Map::new(),
             cports: Map::new(),
-            threads: Map::new(),
+            threads: Threads::default(),
             requests: IdMap::new(),
             catalog: crate::catalog::Catalog::new(cfg.message_protocols, cfg.wine8()),
             provider_apcs: Default::default(),
