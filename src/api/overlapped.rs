@@ -26,7 +26,7 @@ use std::time::Duration;
 use super::{msg_of, RecvMsg, RecvMsgOptions, Socket};
 use crate::error::{Errno, Result};
 use crate::io::port::Packet;
-use crate::io::request::{Notify, Posted, Sink};
+use crate::io::request::{Got, Notify, Posted, Sink};
 use crate::io::status::{CancelledError, NtStatus};
 use crate::io::wait::PortPoll;
 use crate::kernel32::{dequeue, run_apcs, wait_events, EventWait};
@@ -36,7 +36,7 @@ use crate::sched::time::Instant;
 use crate::sim::block::{Wait, Waiting};
 use crate::sim::thread_id;
 use crate::sim::Sim;
-use crate::stack::{NameReq, RecvArgs, RecvOk};
+use crate::stack::{NameReq, RecvArgs};
 use crate::ws2::face::Cx;
 
 /// What a completed overlapped receive produced.
@@ -306,11 +306,11 @@ struct SlotSink {
 impl Sink for SlotSink {
     fn pending(&mut self) {}
 
-    fn finish(&mut self, status: NtStatus, _bytes: usize, ok: Option<&RecvOk>) {
-        let outcome = match (status.to_errno(self.cancelled), ok) {
+    fn finish(&mut self, status: NtStatus, _bytes: usize, got: Option<Got<'_>>) {
+        let outcome = match (status.to_errno(self.cancelled), got) {
             // A truncated datagram is still a datagram: the flags in `msg` say so.
-            (None | Some(Errno::MsgSize), Some(ok)) => Ok(Received {
-                data: ok.data[..ok.copied].to_vec(),
+            (None | Some(Errno::MsgSize), Some(Got { ok, data: [a, b] })) => Ok(Received {
+                data: [a, b].concat(),
                 msg: msg_of(ok),
             }),
             (Some(e), _) => Err(e),

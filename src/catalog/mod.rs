@@ -118,10 +118,8 @@ impl Catalog {
         self.startups.get(id).copied()
     }
 
-    /// The provider that serves sockets of entry `catalog_id`: for a chain, the provider at
-    /// its top.
-    pub fn provider_of(&self, catalog_id: u32) -> Option<ProviderId> {
-        let e = self.get(catalog_id)?;
+    /// The provider that serves sockets of entry `e`: for a chain, the provider at its top.
+    pub fn provider_of_entry(&self, e: &ProtocolEntry) -> Option<ProviderId> {
         match e.chain.first() {
             Some(&top) if e.chain_len > BASE_PROTOCOL => self.get(top).map(|t| t.provider_id),
             _ => Some(e.provider_id),
@@ -258,7 +256,8 @@ mod tests {
             (chain.catalog_id, chain.chain_len, chain.chain.clone()),
             (1008, 2, vec![1007, 1002])
         );
-        assert_eq!(c.provider_of(1008), Some([7; 16]));
+        let chain = c.get(1008).unwrap();
+        assert_eq!(c.provider_of_entry(chain), Some([7; 16]));
         let listed: Vec<u32> = c
             .enumerate(None, false)
             .iter()

@@ -4,6 +4,7 @@
 
 pub(crate) mod event;
 pub(crate) mod handles;
+pub(crate) mod idmap;
 pub(crate) mod port;
 pub(crate) mod request;
 pub mod status;

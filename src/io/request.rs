@@ -17,15 +17,13 @@
 //! - a thread's exit cancels its requests, except those on a socket with a completion port
 //!   and no event (afd.c test_async_thread_termination; sock.c iocp_async_read_thread).
 
-use bytes::Bytes;
-
 use super::port::Packet;
 use super::status::NtStatus;
 use crate::diag::Diagnostic;
 use crate::error::{Errno, Result};
 use crate::net::packet::IcmpKind;
 use crate::net::ports::SockKey;
-use crate::sched::thread::{Apc, Routine, ThreadId};
+use crate::sched::thread::{Apc, Routine, SimThread, ThreadId};
 use crate::socket::{Arrived, Entry};
 use crate::stack::{recv_one, take_of, NameReq, RecvArgs, RecvOk, Take, World, MSG_PEEK};
 use crate::trace::Event;
@@ -35,9 +33,21 @@ use crate::trace::Event;
 pub(crate) trait Sink: Send {
     /// The request went pending: OVERLAPPED.Internal = STATUS_PENDING.
     fn pending(&mut self);
-    /// The request completed: buffers, name and WSAMSG fields when `ok` is given, then the
+    /// The request completed: buffers, name and WSAMSG fields when `got` is given, then the
     /// OVERLAPPED's Internal and InternalHigh.
-    fn finish(&mut self, status: NtStatus, bytes: usize, ok: Option<&RecvOk>);
+    fn finish(&mut self, status: NtStatus, bytes: usize, got: Option<Got<'_>>);
+    /// Finished with: a sink may keep its memory for the next request (the face's does).
+    fn recycle(self: Box<Self>) {}
+}
+
+/// What a completed receive got, for its sink.
+#[derive(Copy, Clone)]
+pub(crate) struct Got<'a> {
+    pub ok: &'a RecvOk,
+    /// The bytes received (`ok.copied` of them), in one or two pieces, where they are now:
+    /// the datagram arriving, or the receive queue's ring. The sink writes them into the
+    /// caller's buffers at completion, as Windows does, with no copy in between.
+    pub data: [&'a [u8]; 2],
 }
 
 /// How a request announces its completion.
@@ -115,12 +125,12 @@ impl World {
         if sock.pending.len() >= self.cfg.max_outstanding {
             return Err(Errno::WouldBlock);
         }
-        if let Some(request) = self
+        let reused = self
             .requests
             .values()
             .find(|r| r.notify.overlapped == notify.overlapped)
-            .map(|r| r.id)
-        {
+            .map(|r| r.id);
+        if let Some(request) = reused {
             self.diagnose(Diagnostic::OverlappedReused { handle, request });
         }
         self.check_concurrent_receive(handle, key, notify.thread);
@@ -143,13 +153,21 @@ impl World {
                 }
                 Some(Entry::Datagram(d)) => {
                     let datagram = d.id;
-                    let mut ok = recv_one(sock, &d, &args);
+                    let ok = recv_one(sock, &d, &args);
                     let take = take_of(sock.kind, &ok, args.flags & MSG_PEEK != 0);
-                    let (a, b) = sock.queue.front_payload(ok.copied);
-                    ok.data = Bytes::from([a, b].concat());
-                    self.consume_head(handle, take)?;
                     let status = status_of(&ok);
-                    sink.finish(status, ok.copied, Some(&ok));
+                    // Written from the queue before the datagram leaves it.
+                    let (a, b) = sock.queue.front_payload(ok.copied);
+                    sink.finish(
+                        status,
+                        ok.copied,
+                        Some(Got {
+                            ok: &ok,
+                            data: [a, b],
+                        }),
+                    );
+                    sink.recycle();
+                    self.consume_head(handle, take)?;
                     self.record(|| Event::Complete {
                         handle,
                         request: id,
@@ -208,17 +226,25 @@ impl World {
         Ok(())
     }
 
-    /// Completes pending request `id`.
-    fn complete(&mut self, id: u64, status: NtStatus, ok: Option<RecvOk>) {
+    /// Completes pending request `id`; a delivered datagram comes with its bytes.
+    fn complete(&mut self, id: u64, status: NtStatus, got: Option<(&RecvOk, &[u8])>) {
         let Some(mut req) = self.requests.remove(&id) else {
             return;
         };
         if let Some(s) = self.sock_by_key_mut(req.sock) {
             s.pending.retain(|r| *r != id);
         }
-        let bytes = ok.as_ref().map_or(0, |o| o.copied);
-        req.sink.finish(status, bytes, ok.as_ref());
-        let datagram = ok.as_ref().map(|o| o.datagram);
+        let bytes = got.map_or(0, |(o, _)| o.copied);
+        req.sink.finish(
+            status,
+            bytes,
+            got.map(|(ok, data)| Got {
+                ok,
+                data: [data, &[]],
+            }),
+        );
+        req.sink.recycle();
+        let datagram = got.map(|(o, _)| o.datagram);
         self.record(|| Event::Complete {
             handle: req.handle,
             request: req.id,
@@ -330,11 +356,10 @@ impl World {
                 return Some(arrived);
             };
             let args = self.requests[&id].args;
-            let mut ok = recv_one(sock, &arrived, &args);
+            let ok = recv_one(sock, &arrived, &args);
             let take = take_of(sock.kind, &ok, args.flags & MSG_PEEK != 0);
-            ok.data = Bytes::copy_from_slice(&rest[..ok.copied]);
             let status = status_of(&ok);
-            self.complete(id, status, Some(ok));
+            self.complete(id, status, Some((&ok, &rest[..ok.copied])));
             match take {
                 Take::All => {
                     self.ledger.delivered += 1;
@@ -445,21 +470,16 @@ impl World {
     pub fn take_apc(&mut self, tid: ThreadId) -> Option<Apc> {
         let t = self.threads.get(&tid)?;
         let first = t.apcs.iter().position(|a| t.runnable(a))?;
-        let candidates: Vec<usize> = if matches!(t.apcs[first], Apc::User { .. }) {
-            vec![first]
+        // Counted, then the picked one found again: the usual single APC needs no list.
+        let user = matches!(t.apcs[first], Apc::User { .. });
+        let candidates = if user {
+            1
         } else {
-            t.apcs
-                .iter()
-                .enumerate()
-                .skip(first)
-                .take_while(|(_, a)| matches!(a, Apc::Completion { .. }))
-                .filter(|(_, a)| t.runnable(a))
-                .map(|(i, _)| i)
-                .collect()
+            completion_candidates(t, first).count()
         };
-        let pick = if candidates.len() > 1 {
-            let c = self.chooser.choose(candidates.len());
-            let of = candidates.len();
+        let pick = if candidates > 1 {
+            let c = self.chooser.choose(candidates);
+            let of = candidates;
             self.record(|| Event::Choice {
                 what: "completion routine order",
                 picked: c,
@@ -469,7 +489,12 @@ impl World {
         } else {
             0
         };
-        let apc = self.threads.get_mut(&tid)?.apcs.remove(candidates[pick])?;
+        let at = if user {
+            first
+        } else {
+            completion_candidates(self.threads.get(&tid)?, first).nth(pick)?
+        };
+        let apc = self.threads.get_mut(&tid)?.apcs.remove(at)?;
         if let Apc::Completion { sock, .. } = apc {
             self.threads.get_mut(&tid)?.running_routines.insert(sock);
         }
@@ -504,6 +529,18 @@ impl World {
             });
         }
     }
+}
+
+/// Where in thread `t`'s APC queue the completion routines are that may run now, when the
+/// first runnable APC, at `first`, is one: the runnable ones up to the next user APC.
+fn completion_candidates(t: &SimThread, first: usize) -> impl Iterator<Item = usize> + '_ {
+    t.apcs
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take_while(|(_, a)| matches!(a, Apc::Completion { .. }))
+        .filter(|(_, a)| t.runnable(a))
+        .map(|(i, _)| i)
 }
 
 /// The status of a delivered datagram: STATUS_BUFFER_OVERFLOW when data or control was cut.

@@ -15,6 +15,8 @@
 
 use std::collections::BTreeMap;
 
+use super::idmap::IdMap;
+
 use crate::net::ports::SockKey;
 use crate::sched::thread::ThreadId;
 use crate::stack::World;
@@ -49,6 +51,25 @@ pub(crate) struct Deferred {
     pub record: u64,
 }
 
+/// Upcalls taken out of the world, to make once it is unlocked.
+pub(crate) enum Upcalls {
+    /// The data path's usual case: taking one leaves the world's list its memory, so the
+    /// next completion does not allocate it again.
+    One(Deferred),
+    Many(Vec<Deferred>),
+}
+
+impl Upcalls {
+    /// The upcalls, in the order they were deferred.
+    pub fn in_order(self) -> impl Iterator<Item = Deferred> {
+        let (one, many) = match self {
+            Upcalls::One(d) => (Some(d), Vec::new()),
+            Upcalls::Many(v) => (None, v),
+        };
+        one.into_iter().chain(many)
+    }
+}
+
 /// One completed request whose routine a provider will run.
 #[derive(Copy, Clone, Debug)]
 pub(crate) struct Record {
@@ -67,13 +88,24 @@ pub(crate) struct Record {
 /// The records, and the upcalls not made yet.
 #[derive(Debug, Default)]
 pub(crate) struct ProviderApcs {
-    pub records: BTreeMap<u64, Record>,
+    pub records: IdMap<Record>,
     pub deferred: Vec<Deferred>,
     /// Per thread: calls of the provider's APC function that found nothing they could run (a
     /// routine of the same socket was running), and that function; when a routine returns,
     /// one such call is queued again.
     pub owed: BTreeMap<ThreadId, (usize, ApcFn)>,
     next: u64,
+}
+
+impl ProviderApcs {
+    /// Takes the upcalls not made yet, if any.
+    pub(crate) fn take_deferred(&mut self) -> Option<Upcalls> {
+        match self.deferred.len() {
+            0 => None,
+            1 => self.deferred.pop().map(Upcalls::One),
+            _ => Some(Upcalls::Many(std::mem::take(&mut self.deferred))),
+        }
+    }
 }
 
 impl World {
@@ -114,25 +146,16 @@ impl World {
     /// choice when there are several); marks its socket as running a routine. `None` when
     /// none can run now: `apc` is queued again when the running routine returns.
     pub(crate) fn take_provider_completion(&mut self, tid: ThreadId, apc: ApcFn) -> Option<Record> {
-        let running = self
-            .threads
-            .get(&tid)
-            .map(|t| t.running_routines.clone())
-            .unwrap_or_default();
-        let due: Vec<u64> = self
-            .provider_apcs
-            .records
-            .iter()
-            .filter(|(_, r)| r.thread == tid && r.queued && !running.contains(&r.sock))
-            .map(|(&id, _)| id)
-            .collect();
-        if due.is_empty() {
+        // The due ones are counted, then the picked one found again: the data path's usual
+        // single completion needs no list.
+        let due = self.due_provider_completions(tid).count();
+        if due == 0 {
             self.provider_apcs.owed.entry(tid).or_insert((0, apc)).0 += 1;
             return None;
         }
-        let pick = if due.len() > 1 {
-            let c = self.chooser.choose(due.len());
-            let of = due.len();
+        let pick = if due > 1 {
+            let c = self.chooser.choose(due);
+            let of = due;
             self.record(|| Event::Choice {
                 what: "completion routine order",
                 picked: c,
@@ -142,11 +165,25 @@ impl World {
         } else {
             0
         };
-        let r = self.provider_apcs.records.remove(&due[pick])?;
+        let id = self.due_provider_completions(tid).nth(pick)?;
+        let r = self.provider_apcs.records.remove(&id)?;
         if let Some(t) = self.threads.get_mut(&tid) {
             t.running_routines.insert(r.sock);
         }
         Some(r)
+    }
+
+    /// The ids of thread `tid`'s completions that may run now, oldest first: queued, and of a
+    /// socket with no routine running on the thread.
+    fn due_provider_completions(&self, tid: ThreadId) -> impl Iterator<Item = u64> + '_ {
+        let running = self.threads.get(&tid).map(|t| &t.running_routines);
+        self.provider_apcs
+            .records
+            .iter()
+            .filter(move |(_, r)| {
+                r.thread == tid && r.queued && !running.is_some_and(|s| s.contains(&r.sock))
+            })
+            .map(|(&id, _)| id)
     }
 
     /// A routine returned on `tid`: an APC call it kept waiting is queued again.

@@ -10,8 +10,9 @@ use windows_sys::Win32::System::IO::OVERLAPPED;
 use super::deadline;
 use crate::io::handles::Object;
 use crate::sched::thread::{Apc, Routine, ThreadId};
+use crate::sched::time::Instant;
 use crate::sim::block::{Wait, Waiting};
-use crate::sim::Sim;
+use crate::sim::{is_participant, Sim};
 use crate::ws2::face::call_win32;
 
 /// The pseudo-handle GetCurrentThread returns.
@@ -21,11 +22,19 @@ pub(crate) const CURRENT_THREAD: isize = -2;
 /// lock (a routine may call back into the simulation, for example to post the next receive).
 /// `from_blocking`: the APCs interrupt a blocking Winsock call (the contract checker flags a
 /// blocking call made inside them). Returns whether any ran.
+///
+/// Taking and finishing APCs decides no route, so the locks keep cached routes
+/// (`Sim::with_data`): completion routines are the receive's data path.
 pub(crate) fn run_apcs(sim: &Sim, tid: ThreadId, from_blocking: bool) -> bool {
+    run_apcs_from(sim, tid, from_blocking, None)
+}
+
+/// `run_apcs`, the first APC (if given) already taken from the thread's queue.
+fn run_apcs_from(sim: &Sim, tid: ThreadId, from_blocking: bool, mut first: Option<Apc>) -> bool {
     let mut ran = false;
-    while let Some(apc) = sim.with(|w| w.take_apc(tid)) {
+    while let Some(apc) = first.take().or_else(|| sim.with_data(|w| w.take_apc(tid))) {
         if from_blocking {
-            sim.with(|w| w.threads.get_mut(&tid).map(|t| t.apc_in_blocking_call += 1));
+            sim.with_data(|w| w.threads.get_mut(&tid).map(|t| t.apc_in_blocking_call += 1));
         }
         match apc {
             Apc::Completion {
@@ -40,7 +49,7 @@ pub(crate) fn run_apcs(sim: &Sim, tid: ThreadId, from_blocking: bool) -> bool {
                 // OVERLAPPED the one it passed, which must stay valid until its completion is
                 // handled (Win32 contract).
                 unsafe { routine(error, bytes, overlapped as *mut OVERLAPPED, flags) };
-                sim.with(|w| w.routine_returned(tid, sock));
+                sim.with_data(|w| w.routine_returned(tid, sock));
             }
             // Provider-run routines reach the thread as user APCs (WPUQueueApc), never as
             // completion APCs; nothing to call.
@@ -48,16 +57,16 @@ pub(crate) fn run_apcs(sim: &Sim, tid: ThreadId, from_blocking: bool) -> bool {
                 routine: Routine::Upcall { .. },
                 sock,
                 ..
-            } => sim.with(|w| w.routine_returned(tid, sock)),
+            } => sim.with_data(|w| w.routine_returned(tid, sock)),
             Apc::Completion {
                 routine: Routine::Callback(id),
                 sock,
                 ..
             } => {
-                if let Some(f) = sim.with(|w| w.callbacks.remove(id)) {
+                if let Some(f) = sim.with_data(|w| w.callbacks.remove(id)) {
                     f();
                 }
-                sim.with(|w| w.routine_returned(tid, sock));
+                sim.with_data(|w| w.routine_returned(tid, sock));
             }
             Apc::User {
                 func: Some(func),
@@ -70,7 +79,7 @@ pub(crate) fn run_apcs(sim: &Sim, tid: ThreadId, from_blocking: bool) -> bool {
             Apc::User { func: None, .. } => {}
         }
         if from_blocking {
-            sim.with(|w| w.threads.get_mut(&tid).map(|t| t.apc_in_blocking_call -= 1));
+            sim.with_data(|w| w.threads.get_mut(&tid).map(|t| t.apc_in_blocking_call -= 1));
         }
         ran = true;
     }
@@ -96,16 +105,28 @@ pub unsafe extern "system" fn SleepEx(dwmilliseconds: u32, balertable: BOOL) -> 
         if dwmilliseconds == 0 && !alertable {
             return Ok(0);
         }
+        // An APC already due ends the wait at its first look (`Sim::wait`), which changes
+        // nothing for a thread inside the simulation: take the APC in that one lock.
+        if alertable && is_participant(&cx.sim) {
+            if let Some(apc) = cx.sim.with_data(|w| w.take_apc(tid)) {
+                run_apcs_from(&cx.sim, tid, false, Some(apc));
+                return Ok(WAIT_IO_COMPLETION);
+            }
+        }
         let what = Waiting {
             call: "SleepEx",
             handle: 0,
             key: None,
             alertable: alertable.then_some(tid),
         };
-        match cx
-            .sim
-            .wait(what, deadline(cx, dwmilliseconds), |_| None::<()>)
-        {
+        // A zero timeout never waits: any deadline already reached will do, and the start of
+        // time needs no look at the clock (a lock of the world).
+        let until = if dwmilliseconds == 0 {
+            Instant::ZERO
+        } else {
+            deadline(cx, dwmilliseconds)
+        };
+        match cx.sim.wait(what, until, |_| None::<()>) {
             Wait::Apc => {
                 run_apcs(&cx.sim, tid, false);
                 Ok(WAIT_IO_COMPLETION)

@@ -86,11 +86,10 @@ impl Sim {
             if w.maybe_advance() {
                 self.shared.cv.notify_all();
             }
-            if !w.provider_apcs.deferred.is_empty() {
+            if let Some(deferred) = w.provider_apcs.take_deferred() {
                 // Time moved and a provider has upcalls to make: make them unlocked, then
                 // look again (one of them may be an APC for this very thread).
                 w.sched.remove_waiter(id);
-                let deferred = std::mem::take(&mut w.provider_apcs.deferred);
                 drop(w);
                 self.shared.cv.notify_all();
                 self.run_deferred(deferred);
@@ -125,13 +124,15 @@ impl Sim {
             w.sched.participants -= 1;
             w.maybe_advance();
         }
-        let deferred = std::mem::take(&mut w.provider_apcs.deferred);
+        let deferred = w.provider_apcs.take_deferred();
         let wake = w.sched.has_waiters();
         drop(w);
         if wake {
             self.shared.cv.notify_all();
         }
-        self.run_deferred(deferred);
+        if let Some(deferred) = deferred {
+            self.run_deferred(deferred);
+        }
         result
     }
 

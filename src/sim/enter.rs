@@ -19,6 +19,11 @@ thread_local! {
     /// This OS thread's simulated thread in each simulation it has used; ending the OS
     /// thread ends them (their I/O is cancelled as a thread exit cancels it).
     static IDENTITIES: RefCell<Vec<Identity>> = const { RefCell::new(Vec::new()) };
+    /// The last answer of `thread_id`: most calls ask again for the same simulation, and
+    /// the search above upgrades a Weak per identity. The Weak keeps the simulation's
+    /// allocation, so no other simulation can have its address while it is cached; a
+    /// thread's id in a simulation never changes.
+    static LAST_ID: RefCell<Option<(Weak<Shared>, ThreadId)>> = const { RefCell::new(None) };
 }
 
 /// The thread's own default simulation, and its simulated thread there. It ends with the
@@ -51,7 +56,36 @@ impl Drop for Identity {
 }
 
 /// This OS thread's simulated thread in `sim`, created on first use.
+#[inline]
 pub(crate) fn thread_id(sim: &Sim) -> ThreadId {
+    match cached_thread_id(sim) {
+        Some(id) => id,
+        None => remember_thread_id(sim),
+    }
+}
+
+/// `thread_id` when it was not the last answer. Kept out of line: the cached answer is the
+/// face's every call.
+#[cold]
+#[inline(never)]
+fn remember_thread_id(sim: &Sim) -> ThreadId {
+    let id = find_thread_id(sim);
+    LAST_ID.with(|c| *c.borrow_mut() = Some((Arc::downgrade(&sim.shared), id)));
+    id
+}
+
+/// This OS thread's simulated thread in `sim` if `thread_id` answered it last (cheap, and
+/// never creates one).
+pub(crate) fn cached_thread_id(sim: &Sim) -> Option<ThreadId> {
+    LAST_ID.with(|c| {
+        c.borrow()
+            .as_ref()
+            .filter(|(w, _)| core::ptr::eq(w.as_ptr(), Arc::as_ptr(&sim.shared)))
+            .map(|&(_, id)| id)
+    })
+}
+
+fn find_thread_id(sim: &Sim) -> ThreadId {
     let default = DEFAULT.with(|d| d.borrow().as_ref().filter(|d| d.0.same(sim)).map(|d| d.1));
     if let Some(id) = default {
         return id;
@@ -101,10 +135,18 @@ fn leave(sim: &Sim) {
 }
 
 /// The simulation and host the face should use on this thread.
+#[inline]
 pub(crate) fn current() -> (Sim, HostId) {
-    if let Some(top) = ENTERED.with(|e| e.borrow().last().cloned()) {
-        return top;
+    match ENTERED.with(|e| e.borrow().last().cloned()) {
+        Some(top) => top,
+        None => default_sim(),
     }
+}
+
+/// The thread's own default simulation (`current` when none is entered). Out of line, so
+/// that the face's usual case stays small.
+#[inline(never)]
+fn default_sim() -> (Sim, HostId) {
     DEFAULT.with(|d| {
         let mut d = d.borrow_mut();
         let sim = d
@@ -118,6 +160,14 @@ pub(crate) fn current() -> (Sim, HostId) {
             .clone();
         (sim, HostId(0))
     })
+}
+
+/// Whether `sim` is the one `current` gives on this thread (never making a default one).
+pub(crate) fn is_current(sim: &Sim) -> bool {
+    match ENTERED.with(|e| e.borrow().last().map(|(s, _)| s.same(sim))) {
+        Some(top) => top,
+        None => DEFAULT.with(|d| d.borrow().as_ref().is_some_and(|d| d.0.same(sim))),
+    }
 }
 
 /// Whether this thread currently counts as a participant of `sim`.

@@ -8,7 +8,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 pub use builder::{HostSpec, SimBuilder};
-pub(crate) use enter::{current, thread_id};
+pub(crate) use enter::{cached_thread_id, current, is_current, is_participant, thread_id};
 pub use enter::{EnterGuard, Outside};
 
 use crate::diag::DiagnosticRecord;
@@ -89,27 +89,25 @@ impl Sim {
     pub(crate) fn with_data<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
         let mut w = self.lock();
         let r = f(&mut w);
-        let deferred = if w.provider_apcs.deferred.is_empty() {
-            Vec::new()
-        } else {
-            std::mem::take(&mut w.provider_apcs.deferred)
-        };
+        crate::spi::make_own_upcalls(self, &mut w);
+        let deferred = w.provider_apcs.take_deferred();
         let wake = w.sched.has_waiters();
         drop(w);
         if wake {
             self.shared.cv.notify_all();
         }
-        if !deferred.is_empty() {
+        if let Some(deferred) = deferred {
             self.run_deferred(deferred);
         }
         r
     }
 
     /// Makes deferred provider upcalls (see `io::upcall`).
-    pub(crate) fn run_deferred(&self, deferred: Vec<crate::io::upcall::Deferred>) {
-        for d in deferred {
+    pub(crate) fn run_deferred(&self, deferred: crate::io::upcall::Upcalls) {
+        for d in deferred.in_order() {
             let ok = crate::spi::queue_deferred_apc(&d);
-            self.with(|w| w.provider_apc_queued(d.record, ok));
+            // Completion upcalls are the data path's (they decide no route).
+            self.with_data(|w| w.provider_apc_queued(d.record, ok));
         }
     }
 

@@ -7,8 +7,9 @@ use windows_sys::Win32::Networking::WinSock::{
 };
 
 use super::upcall::{thread_id_of, upcall_table};
-use crate::catalog::{ProtocolEntry, Startup, PROTOCOL_INFOW_LEN};
+use crate::catalog::{ProtocolEntry, ProviderId, Startup, PROTOCOL_INFOW_LEN};
 use crate::error::Errno;
+use crate::stack::World;
 use crate::ws2::face::Cx;
 
 /// The WSAPROTOCOL_INFOW of a catalogue entry.
@@ -28,26 +29,34 @@ pub(crate) fn thread_id_for_call(cx: &Cx) -> WSATHREADID {
     thread_id_of(cx)
 }
 
+/// What starting the provider of an entry takes (the entry is cloned only then); `None` when
+/// the catalogue has no provider for it. Boxed: it is rare, and large.
+type ToStart = Option<Box<(ProviderId, Startup, ProtocolEntry)>>;
+
+/// The procedure table of the provider serving catalogue entry `entry_id`, if it has started.
+fn find(w: &World, entry_id: u32) -> Result<&WSPPROC_TABLE, ToStart> {
+    let entry = w.catalog.get(entry_id).ok_or(None)?;
+    let provider = w.catalog.provider_of_entry(entry).ok_or(None)?;
+    // A started provider's startup is known (it was started with it).
+    if let Some(t) = w.catalog.tables.get(&provider) {
+        return Ok(t);
+    }
+    let startup = w.catalog.startup(&provider).ok_or(None)?;
+    Err(Some(Box::new((provider, startup, entry.clone()))))
+}
+
 /// The procedure table of the provider serving catalogue entry `entry_id`, starting it if
 /// this is its first use. A WSPStartup failure is returned as its error code.
 pub(crate) fn start_provider(cx: &Cx, entry_id: u32) -> Result<WSPPROC_TABLE, i32> {
-    let found = cx.world_data(|w| {
-        let provider = w.catalog.provider_of(entry_id)?;
-        let startup = w.catalog.startup(&provider)?;
-        let entry = w.catalog.get(entry_id)?.clone();
-        Some((
-            provider,
-            startup,
-            entry,
-            w.catalog.tables.get(&provider).copied(),
-        ))
-    });
-    let Some((provider, startup, entry, table)) = found else {
-        return Err(Errno::ProtoNoSupport.code());
-    };
-    if let Some(t) = table {
-        return Ok(t);
+    match cx.world_data(|w| find(w, entry_id).copied()) {
+        Ok(table) => Ok(table),
+        Err(to_start) => start(cx, to_start),
     }
+}
+
+/// Starts a provider and returns its table.
+fn start(cx: &Cx, to_start: ToStart) -> Result<WSPPROC_TABLE, i32> {
+    let (provider, startup, entry) = *to_start.ok_or(Errno::ProtoNoSupport.code())?;
     let f = match startup {
         Startup::Builtin => super::WSPStartup as unsafe extern "system" fn(_, _, _, _, _) -> _,
         Startup::Layered(Some(f)) => f,
@@ -70,8 +79,36 @@ pub(crate) fn start_provider(cx: &Cx, entry_id: u32) -> Result<WSPPROC_TABLE, i3
 
 /// The procedure table of socket `s`'s provider.
 pub(crate) fn provider_table(cx: &Cx, s: SOCKET) -> Result<WSPPROC_TABLE, i32> {
-    let entry = cx
-        .world_data(|w| w.sock(s).map(|s| s.catalog_id))
-        .map_err(|e| e.code())?;
-    start_provider(cx, entry)
+    provider_table_and(cx, s, |_| Ok(()), |t| *t, |_| ()).map(|(t, ())| t)
+}
+
+/// What `pick` takes of socket `s`'s provider's procedure table (the table is large: a call
+/// takes the one or two functions it calls), and what `look` reads of the world after it:
+/// under the same lock when the provider has started (every call but the first), which the
+/// data path's calls want. `gate` (the caller's first checks) comes first, in that lock.
+pub(crate) fn provider_table_and<P, R>(
+    cx: &Cx,
+    s: SOCKET,
+    gate: impl FnOnce(&World) -> Result<(), i32>,
+    pick: impl Fn(&WSPPROC_TABLE) -> P,
+    mut look: impl FnMut(&mut World) -> R,
+) -> Result<(P, R), i32> {
+    let found = cx.world_data(|w| -> Result<_, i32> {
+        gate(w)?;
+        let entry = w.sock(s).map_err(|e| e.code())?.catalog_id;
+        Ok(match find(w, entry) {
+            Ok(table) => {
+                let picked = pick(table);
+                Ok((picked, look(w)))
+            }
+            Err(to_start) => Err(to_start),
+        })
+    })?;
+    match found {
+        Ok(both) => Ok(both),
+        Err(to_start) => {
+            let table = start(cx, to_start)?;
+            Ok((pick(&table), cx.world_data(look)))
+        }
+    }
 }

@@ -29,6 +29,8 @@ pub use install::{install_layered_provider, LayeredProvider};
 pub use recv::{WSPRecv, WSPRecvFrom};
 pub use upcall::upcall_table;
 
-pub(crate) use dispatch::{info_of, provider_table, start_provider, thread_id_for_call};
+pub(crate) use dispatch::{
+    info_of, provider_table, provider_table_and, start_provider, thread_id_for_call,
+};
 pub(crate) use recv::{name_request, WSARecvMsg};
-pub(crate) use upcall::queue_deferred_apc;
+pub(crate) use upcall::{make_own_upcalls, queue_deferred_apc, wsa_thread_id};

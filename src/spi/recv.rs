@@ -78,7 +78,9 @@ unsafe fn post(
     warn_byte_count(cx, args.call, count);
     // SAFETY: the OVERLAPPED was checked non-NULL by the caller (caller contract).
     let notify = unsafe { notify_for(cx, target.overlapped, routine) };
-    match cx.world(|w| w.post_recv(s, args, notify, Box::new(target)))? {
+    // A receive, on the data path (`Sim::with_data`): `post_recv` forgets cached routes
+    // itself where it changes what they depend on (a disconnect).
+    match cx.world_data(|w| w.post_recv(s, args, notify, target.boxed()))? {
         Posted::Pending => Err(Errno::IoPending),
         Posted::Done { status, ok } => {
             // W3: Wine does not write the count when the datagram did not fit.
@@ -131,12 +133,10 @@ fn finish(ok: &RecvOk) -> Result<()> {
 /// socket is not created with the overlapped flag"; ws2 calls synchronously there). A
 /// completion routine needs an OVERLAPPED (WSAEFAULT without one).
 fn provider_overlapped(
-    cx: &Cx,
-    s: SOCKET,
+    overlapped_socket: bool,
     ov: *mut OVERLAPPED,
     routine: LPWSAOVERLAPPED_COMPLETION_ROUTINE,
 ) -> Result<bool> {
-    let overlapped_socket = cx.world_data(|w| w.sock(s).map(|s| s.overlapped))?;
     if ov.is_null() && routine.is_none() {
         return Ok(false);
     }
@@ -263,19 +263,20 @@ unsafe fn provider_recv(
         *const WSATHREADID,
     ),
 ) -> Result<i32> {
-    cx.world_data(|w| {
-        if w.broken {
-            Err(Errno::NetDown)
-        } else {
-            Ok(())
-        }
-    })?;
-    cx.world_data(|w| w.key_of(s))?;
-    let with_ov = provider_overlapped(cx, s, ov, routine)?;
-    if recv_from && cx.world_data(|w| w.sock(s).map(|s| s.peer.is_some()))? {
+    // Everything the checks below read of the world, in one look (they change nothing);
+    // the checks keep their order.
+    let (broken, sock, wine8, base_queue_apc) = cx.world_data(|w| {
+        let sock = w.sock(s).map(|k| (k.overlapped, k.peer.is_some()));
+        (w.broken, sock, w.cfg.wine8(), w.base_queue_apc)
+    });
+    if broken {
+        return Err(Errno::NetDown);
+    }
+    let (overlapped_socket, connected) = sock?;
+    let with_ov = provider_overlapped(overlapped_socket, ov, routine)?;
+    if recv_from && connected {
         return Err(Errno::IsConn);
     }
-    let wine8 = cx.world_data(|w| w.cfg.wine8());
     // No buffers at all is WSAEINVAL (Wine test_empty_recv, Windows rows). W22: Wine
     // receives into no buffers (WSAEMSGSIZE).
     if (bufs.is_null() || count == 0) && !wine8 {
@@ -314,9 +315,7 @@ unsafe fn provider_recv(
                 }
                 // SAFETY: non-NULL, valid for reads (caller contract).
                 let id = unsafe { read(thread) };
-                let queue_apc = cx
-                    .world_data(|w| w.base_queue_apc)
-                    .ok_or(Errno::NotInitialised)?;
+                let queue_apc = base_queue_apc.ok_or(Errno::NotInitialised)?;
                 Some(Routine::Upcall {
                     queue_apc,
                     thread: (id.ThreadHandle as usize, id.Reserved),

@@ -13,9 +13,11 @@ use crate::diag::Diagnostic;
 use crate::error::Errno;
 use crate::io::handles::Object;
 use crate::io::upcall::Deferred;
-use crate::sched::thread::Apc;
-use crate::sim::{current, thread_id};
-use crate::ws2::face::call_spi;
+use crate::io::upcall::QueueApcFn;
+use crate::sched::thread::{Apc, ThreadId};
+use crate::sim::{current, is_current, thread_id, Sim};
+use crate::stack::World;
+use crate::ws2::face::{call_spi, failed, returned};
 use crate::ws2::mem::{bad, read, write};
 
 /// The upcall table ws2 passes to a provider's WSPStartup. A layered provider passes it on
@@ -60,24 +62,70 @@ pub unsafe extern "system" fn WPUQueueApc(
         }
         // SAFETY: non-NULL, valid for reads (caller contract).
         let id = unsafe { read(lpthreadid) };
-        cx.world(|w| {
-            let tid = match w.handles.get(id.ThreadHandle as usize) {
-                Some(Object::Thread(t)) => t,
-                _ => return Err(Errno::Fault.code()),
-            };
-            match w.threads.get_mut(&tid).filter(|t| t.alive) {
-                Some(t) => {
-                    t.apcs.push_back(Apc::User {
-                        func: lpfnuserapc,
-                        data: dwcontext,
-                    });
-                    w.sched.wake_all();
-                    Ok(0)
-                }
-                None => Err(Errno::Fault.code()),
-            }
-        })
+        // Queueing an APC decides no route (`Sim::with_data`): completions go on the data path.
+        cx.world_data(|w| queue_user_apc(w, id.ThreadHandle as usize, lpfnuserapc, dwcontext))
     })
+}
+
+/// WPUQueueApc's work on the world: `func(data)` queued to the thread `thread_handle` names,
+/// if it is alive.
+fn queue_user_apc(
+    w: &mut World,
+    thread_handle: usize,
+    func: LPWSAUSERAPC,
+    data: usize,
+) -> Result<i32, i32> {
+    let tid = match w.handles.get(thread_handle) {
+        Some(Object::Thread(t)) => t,
+        _ => return Err(Errno::Fault.code()),
+    };
+    match w.threads.get_mut(&tid).filter(|t| t.alive) {
+        Some(t) => {
+            t.apcs.push_back(Apc::User { func, data });
+            w.sched.wake_all();
+            Ok(0)
+        }
+        None => Err(Errno::Fault.code()),
+    }
+}
+
+/// Makes the deferred upcalls that are ws2's own WPUQueueApc while the world is still locked,
+/// when this thread's simulation is `sim` (the one the upcall would act on): the same work
+/// as the upcall made once the lock is released, in the order that lets no other thread in
+/// between, without the lock taken twice more per completion. Another provider's upcall
+/// (a layered provider's wrapper, which must see the call) and those after it are left to
+/// the unlocked path, in order.
+#[inline]
+pub(crate) fn make_own_upcalls(sim: &Sim, w: &mut World) {
+    if !own_upcall_next(w) || !is_current(sim) {
+        return;
+    }
+    while own_upcall_next(w) {
+        let d = w.provider_apcs.deferred.remove(0);
+        make_own_upcall(w, d);
+    }
+}
+
+/// Whether the next deferred upcall is ws2's WPUQueueApc.
+fn own_upcall_next(w: &World) -> bool {
+    let own = WPUQueueApc as QueueApcFn as usize;
+    w.provider_apcs
+        .deferred
+        .first()
+        .is_some_and(|d| d.queue_apc as usize == own)
+}
+
+/// What `queue_deferred_apc` and ws2's WPUQueueApc do for `d`, on the locked world.
+#[inline(never)]
+fn make_own_upcall(w: &mut World, d: Deferred) {
+    // As the upcall shows itself to a subscriber.
+    let _span = tracing::debug_span!("WPUQueueApc").entered();
+    let r = queue_user_apc(w, d.thread_handle, Some(provider_apc), d.record as usize);
+    match r {
+        Ok(v) => returned(&v),
+        Err(e) => failed(e),
+    }
+    w.provider_apc_queued(d.record, r.is_ok());
 }
 
 /// The calling thread's WSATHREADID: its thread handle, and its id in Reserved.
@@ -104,7 +152,14 @@ pub unsafe extern "system" fn WPUOpenCurrentThread(
 /// The WSATHREADID of the calling thread.
 pub(crate) fn thread_id_of(cx: &crate::ws2::face::Cx) -> WSATHREADID {
     let tid = cx.thread();
-    let handle = cx.world(|w| w.thread_handle(tid));
+    // A thread handle decides no route: keep cached routes (`Sim::with_data`), or every
+    // receive would make the next send resolve its route afresh.
+    let handle = cx.world_data(|w| w.thread_handle(tid));
+    wsa_thread_id(tid, handle)
+}
+
+/// The WSATHREADID of thread `tid`, whose thread handle is `handle`.
+pub(crate) fn wsa_thread_id(tid: ThreadId, handle: usize) -> WSATHREADID {
     WSATHREADID {
         ThreadHandle: handle as HANDLE,
         Reserved: tid.get() as usize,
@@ -362,11 +417,13 @@ unsafe extern "system" fn provider_apc(dwcontext: usize) {
     let _ = dwcontext;
     let (sim, _) = current();
     let tid = thread_id(&sim);
-    let Some(r) = sim.with(|w| w.take_provider_completion(tid, provider_apc)) else {
+    // Completion routines are the receive's data path: they change nothing routes depend on
+    // (`Sim::with_data`).
+    let Some(r) = sim.with_data(|w| w.take_provider_completion(tid, provider_apc)) else {
         return;
     };
     // SAFETY: the client's LPWSAOVERLAPPED_COMPLETION_ROUTINE with the OVERLAPPED it passed,
     // which must stay valid until its completion is handled (SPI and Win32 contract).
     unsafe { (r.routine)(r.error, r.bytes, r.overlapped as *mut OVERLAPPED, r.flags) };
-    sim.with(|w| w.routine_returned(tid, r.sock));
+    sim.with_data(|w| w.routine_returned(tid, r.sock));
 }

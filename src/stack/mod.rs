@@ -23,6 +23,7 @@ use crate::diag::{Diagnostic, DiagnosticRecord};
 use crate::error::{Errno, Result};
 use crate::io::event::Event as SimEvent;
 use crate::io::handles::{Handles, Object};
+use crate::io::idmap::IdMap;
 use crate::io::port::CompletionPort;
 use crate::io::request::Request;
 use crate::io::status::{CancelledError, CloseStatus};
@@ -34,7 +35,7 @@ use crate::net::topology::{Host, HostId};
 use crate::net::PathProps;
 use crate::sched::choice::{Choices, Chooser};
 use crate::sched::rng::Rng;
-use crate::sched::thread::{SimThread, ThreadId};
+use crate::sched::thread::{SimThread, ThreadId, Threads};
 use crate::sched::{Advance, Sched};
 use crate::socket::Socket;
 use crate::trace::{Event, Trace};
@@ -123,8 +124,8 @@ pub(crate) struct World {
     pub handles: Handles,
     pub events: Map<u64, SimEvent>,
     pub cports: Map<u64, CompletionPort>,
-    pub threads: Map<ThreadId, SimThread>,
-    pub requests: Map<u64, Request>,
+    pub threads: Threads,
+    pub requests: IdMap<Request>,
     /// Completions whose routines a provider runs itself (WPUQueueApc).
     pub provider_apcs: crate::io::upcall::ProviderApcs,
     /// The WPUQueueApc upcall the base provider was given at WSPStartup.
@@ -159,8 +160,8 @@ impl World {
             handles: Handles::default(),
             events: Map::new(),
             cports: Map::new(),
-            threads: Map::new(),
-            requests: Map::new(),
+            threads: Threads::default(),
+            requests: IdMap::new(),
             catalog: crate::catalog::Catalog::new(cfg.message_protocols, cfg.wine8()),
             provider_apcs: Default::default(),
             base_queue_apc: None,

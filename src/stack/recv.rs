@@ -20,8 +20,6 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use bytes::Bytes;
-
 use super::names::as_seen_by;
 use super::World;
 use crate::diag::Diagnostic;
@@ -76,10 +74,6 @@ pub(crate) struct RecvArgs {
 #[derive(Clone, Debug)]
 pub(crate) struct RecvOk {
     pub datagram: DatagramId,
-    /// The bytes an overlapped receive got (its first `copied` bytes are the data), for the
-    /// sink that writes them at completion. Synchronous receives leave it empty: their bytes
-    /// go straight from the queue to the caller (see `recv_poll`).
-    pub data: Bytes,
     /// The payload's length.
     pub total: usize,
     pub copied: usize,
@@ -344,7 +338,6 @@ pub(crate) fn recv_one(sock: &Socket, d: &Arrived, args: &RecvArgs) -> RecvOk {
     }
     RecvOk {
         datagram: d.id,
-        data: Bytes::new(),
         total: len,
         copied,
         from: as_seen_by(sock.family, d.src()),

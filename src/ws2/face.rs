@@ -10,7 +10,7 @@ use crate::diag::Diagnostic;
 use crate::error::{Errno, Result};
 use crate::net::topology::HostId;
 use crate::sched::thread::ThreadId;
-use crate::sim::{current, thread_id, Sim};
+use crate::sim::{cached_thread_id, current, thread_id, Sim};
 use crate::stack::World;
 
 thread_local! {
@@ -75,6 +75,11 @@ impl Cx {
         thread_id(&self.sim)
     }
 
+    /// `thread` when it is known without a lookup (one that may lock the world).
+    pub fn known_thread(&self) -> Option<ThreadId> {
+        cached_thread_id(&self.sim)
+    }
+
     /// WSANOTINITIALISED before WSAStartup; WSAENETDOWN once a simulator bug was caught.
     pub fn init(&self) -> Result<()> {
         // A look that changes nothing: it keeps cached routes (`Sim::with_data`).
@@ -95,16 +100,20 @@ impl Cx {
     /// (Wine test_WithoutWSAStartup, test_WSASendMsg, test_getpeername).
     pub fn socket(&self, s: usize) -> Result<()> {
         // One look that changes nothing, so it keeps cached routes (`Sim::with_data`).
-        self.world_data(|w| {
-            // Wine 8 checks the handle before WSAStartup: a non-socket is WSAENOTSOCK even
-            // without it (diff/corpus/notinitialised.json under Wine).
-            if w.cfg.wine8() && !w.broken {
-                w.key_of(s)?;
-            }
-            initialised(w)?;
-            w.key_of(s).map(|_| ())
-        })
+        self.world_data(|w| check_socket(w, s))
     }
+}
+
+/// [`Cx::socket`] for a caller that holds the lock already (a data-path call that makes its
+/// first look at the world in the same lock).
+pub(crate) fn check_socket(w: &World, s: usize) -> Result<()> {
+    // Wine 8 checks the handle before WSAStartup: a non-socket is WSAENOTSOCK even without
+    // it (diff/corpus/notinitialised.json under Wine).
+    if w.cfg.wine8() && !w.broken {
+        w.key_of(s)?;
+    }
+    initialised(w)?;
+    w.key_of(s).map(|_| ())
 }
 
 /// WSANOTINITIALISED before WSAStartup; WSAENETDOWN once a simulator bug was caught.
@@ -149,12 +158,12 @@ pub(crate) use io_span;
 
 /// The `tracing` event for a call that succeeded, inside the span its function entered.
 /// Field values are only computed when a subscriber wants the event.
-fn returned(v: &dyn Debug) {
+pub(crate) fn returned(v: &dyn Debug) {
     tracing::debug!(ret = ?v, "returned");
 }
 
 /// The `tracing` event for a call that failed with a Winsock (or provider) error code.
-fn failed(code: i32) {
+pub(crate) fn failed(code: i32) {
     tracing::debug!(
         error = Errno::from_code(code).map_or("", Errno::name),
         code,

@@ -71,11 +71,11 @@ pub(crate) unsafe fn bytes<'a>(p: *const u8, len: usize) -> &'a [u8] {
 ///
 /// # Safety
 /// If `count > 0`, `p` must be valid for reads of `count` WSABUFs.
-pub(crate) unsafe fn wsabufs(p: *const WSABUF, count: u32) -> Result<(Vec<WSABUF>, usize)> {
+pub(crate) unsafe fn wsabufs(p: *const WSABUF, count: u32) -> Result<(Bufs, usize)> {
     if count > 0 && bad(p) {
         return Err(Errno::Fault);
     }
-    let mut v = Vec::with_capacity(count.min(64) as usize);
+    let mut v = Bufs::with_capacity(count);
     let mut total = 0usize;
     for i in 0..count as usize {
         // SAFETY: `p` holds `count` WSABUFs (caller); `i < count`.
@@ -87,6 +87,55 @@ pub(crate) unsafe fn wsabufs(p: *const WSABUF, count: u32) -> Result<(Vec<WSABUF
         v.push(b);
     }
     Ok((v, total))
+}
+
+/// A caller's WSABUF array, captured. The usual one or two buffers are kept inline: a
+/// receive or send on the data path allocates nothing for them.
+pub(crate) enum Bufs {
+    Inline([WSABUF; INLINE_BUFS], usize),
+    Heap(Vec<WSABUF>),
+}
+
+const INLINE_BUFS: usize = 2;
+
+impl Bufs {
+    fn with_capacity(count: u32) -> Bufs {
+        if count as usize <= INLINE_BUFS {
+            let none = WSABUF {
+                len: 0,
+                buf: core::ptr::null_mut(),
+            };
+            Bufs::Inline([none; INLINE_BUFS], 0)
+        } else {
+            Bufs::Heap(Vec::with_capacity(count.min(64) as usize))
+        }
+    }
+
+    fn push(&mut self, b: WSABUF) {
+        match self {
+            Bufs::Inline(a, n) if *n < INLINE_BUFS => {
+                a[*n] = b;
+                *n += 1;
+            }
+            Bufs::Inline(a, _) => {
+                let mut v = a.to_vec();
+                v.push(b);
+                *self = Bufs::Heap(v);
+            }
+            Bufs::Heap(v) => v.push(b),
+        }
+    }
+}
+
+impl core::ops::Deref for Bufs {
+    type Target = [WSABUF];
+
+    fn deref(&self) -> &[WSABUF] {
+        match self {
+            Bufs::Inline(a, n) => &a[..*n],
+            Bufs::Heap(v) => v,
+        }
+    }
 }
 
 /// Writes consecutive pieces of one message into scatter buffers, in order (a receive's

@@ -1,39 +1,58 @@
 //! Overlapped I/O in the Winsock face: the sink that writes a completed receive into the
 //! caller's memory, WSAGetOverlappedResult, and the WSA event functions.
 
+use std::cell::Cell;
 use std::ptr::addr_of_mut;
 
 use windows_sys::core::BOOL;
 use windows_sys::Win32::Foundation::HANDLE;
 use windows_sys::Win32::Networking::WinSock::{
-    LPWSAOVERLAPPED_COMPLETION_ROUTINE, SOCKADDR, SOCKET, WSABUF, WSAEVENT, WSAMSG,
-    WSA_INVALID_HANDLE, WSA_INVALID_PARAMETER, WSA_WAIT_FAILED, WSA_WAIT_IO_COMPLETION,
-    WSA_WAIT_TIMEOUT,
+    LPWSAOVERLAPPED_COMPLETION_ROUTINE, SOCKADDR, SOCKET, WSAEVENT, WSAMSG, WSA_INVALID_HANDLE,
+    WSA_INVALID_PARAMETER, WSA_WAIT_FAILED, WSA_WAIT_IO_COMPLETION, WSA_WAIT_TIMEOUT,
 };
 use windows_sys::Win32::System::IO::OVERLAPPED;
 
 use super::face::{self, Cx};
-use super::mem::{bad, read, write, write_name, Scatter};
+use super::mem::{bad, read, write, write_name, Bufs, Scatter};
 use crate::diag::Diagnostic;
 use crate::error::{Errno, Result};
-use crate::io::request::{Notify, Sink};
+use crate::io::request::{Got, Notify, Sink};
 use crate::io::status::NtStatus;
 use crate::kernel32::{wait_events, EventWait};
 use crate::sched::thread::Routine;
 use crate::sim::block::{Wait, Waiting};
-use crate::stack::RecvOk;
 use crate::wire::cmsg;
 
 /// Where a pending receive's results go: the buffers and pointers the caller gave, captured
 /// when the request was posted (the WSABUF array itself may be gone by then: WSARecvMsg page,
 /// "it is the Winsock service provider's responsibility to capture this WSABUF structure").
 pub(crate) struct RecvTarget {
-    pub bufs: Vec<WSABUF>,
+    pub bufs: Bufs,
     /// WSARecvFrom's lpFrom / lpFromlen, written at completion.
     pub from: Option<(*mut SOCKADDR, *mut i32)>,
     /// WSARecvMsg's message: name, namelen, Control.len and dwFlags are written at completion.
     pub msg: Option<*mut WSAMSG>,
     pub overlapped: *mut OVERLAPPED,
+}
+
+thread_local! {
+    /// The box of the last request this thread completed, for the next one it posts: an
+    /// overlapped receive then allocates nothing.
+    static SPARE: Cell<Option<Box<RecvTarget>>> = const { Cell::new(None) };
+}
+
+impl RecvTarget {
+    /// `self` boxed for `post_recv`, in a spare box if this thread has one.
+    pub fn boxed(self) -> Box<RecvTarget> {
+        // During thread exit the spare may be gone already: allocate then.
+        match SPARE.try_with(Cell::take).ok().flatten() {
+            Some(mut b) => {
+                *b = self;
+                b
+            }
+            None => Box::new(self),
+        }
+    }
 }
 
 // SAFETY: the pointers are the caller's, who must keep them valid until the request
@@ -52,12 +71,15 @@ impl Sink for RecvTarget {
         };
     }
 
-    fn finish(&mut self, status: NtStatus, bytes: usize, ok: Option<&RecvOk>) {
+    fn finish(&mut self, status: NtStatus, bytes: usize, got: Option<Got<'_>>) {
         // SAFETY: every pointer was checked non-NULL when the request was posted and stays
         // valid until completion (caller contract); sizes were checked against what is written.
         unsafe {
-            if let Some(ok) = ok {
-                Scatter::new(&self.bufs).write(&ok.data[..ok.copied]);
+            if let Some(Got { ok, data }) = got {
+                let mut into = Scatter::new(&self.bufs);
+                for piece in data {
+                    into.write(piece);
+                }
                 if let Some((name, namelen)) = self.from {
                     let cap = read(namelen).max(0) as usize;
                     write_name(name, namelen, cap, &ok.from);
@@ -79,6 +101,11 @@ impl Sink for RecvTarget {
             write(addr_of_mut!((*self.overlapped).Internal), status.0 as usize);
             write(addr_of_mut!((*self.overlapped).InternalHigh), bytes);
         }
+    }
+
+    fn recycle(self: Box<Self>) {
+        // Dropped instead if the thread is exiting.
+        let _ = SPARE.try_with(|spare| spare.set(Some(self)));
     }
 }
 

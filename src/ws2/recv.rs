@@ -13,16 +13,17 @@
 
 use windows_sys::Win32::Networking::WinSock::{
     LPWSAOVERLAPPED_COMPLETION_ROUTINE, SEND_RECV_FLAGS, SOCKADDR, SOCKET, SOCKET_ERROR, WSABUF,
-    WSAEMSGSIZE, WSA_IO_PENDING,
+    WSAEMSGSIZE, WSA_IO_PENDING, WSPPROC_TABLE,
 };
 use windows_sys::Win32::System::IO::OVERLAPPED;
 
-use super::face::{self, api_call, io_span, Cx};
+use super::face::{self, api_call, check_socket, io_span, Cx};
 use super::mem::{bad, read, write_sockaddr};
 use super::overlapped::complete_in_overlapped;
 use crate::error::Errno;
 use crate::io::status::{NtStatus, MSG_PARTIAL};
-use crate::spi::{provider_table, thread_id_for_call};
+use crate::spi::{provider_table_and, thread_id_for_call, wsa_thread_id};
+use crate::stack::World;
 
 /// Receives from a socket.
 ///
@@ -36,11 +37,15 @@ pub unsafe extern "system" fn recv(
 ) -> i32 {
     let _span = tracing::debug_span!("recv", socket = s, len, flags).entered();
     face::call_raw(SOCKET_ERROR, |cx| {
-        cx.socket(s).map_err(|e| e.code())?;
-        // recv(s, buf, -1, 0) is WSAEFAULT (Wine test_read_events, Windows 7 and later).
-        if len < 0 || (len > 0 && bad(buf)) {
-            return Err(Errno::Fault.code());
-        }
+        // After the socket's checks (in `dispatch`'s first look at the world): recv(s, buf,
+        // -1, 0) is WSAEFAULT (Wine test_read_events, Windows 7 and later).
+        let length = || {
+            if len < 0 || (len > 0 && bad(buf)) {
+                Err(Errno::Fault.code())
+            } else {
+                Ok(())
+            }
+        };
         let _api = api_call("recv");
         let b = WSABUF {
             len: len as u32,
@@ -51,7 +56,7 @@ pub unsafe extern "system" fn recv(
         unsafe {
             dispatch(
                 cx,
-                s,
+                (s, length),
                 (&b, 1),
                 &mut n,
                 &mut f,
@@ -78,10 +83,15 @@ pub unsafe extern "system" fn recvfrom(
 ) -> i32 {
     let _span = tracing::debug_span!("recvfrom", socket = s, len, flags).entered();
     face::call_raw(SOCKET_ERROR, |cx| {
-        cx.socket(s).map_err(|e| e.code())?;
-        if len < 0 || (len > 0 && bad(buf)) {
-            return Err(Errno::Fault.code());
-        }
+        // After the socket's checks (in `dispatch`'s first look at the world): a negative
+        // length or a bad buffer is WSAEFAULT.
+        let length = || {
+            if len < 0 || (len > 0 && bad(buf)) {
+                Err(Errno::Fault.code())
+            } else {
+                Ok(())
+            }
+        };
         let _api = api_call("recvfrom");
         let b = WSABUF {
             len: len as u32,
@@ -92,7 +102,7 @@ pub unsafe extern "system" fn recvfrom(
         unsafe {
             dispatch(
                 cx,
-                s,
+                (s, length),
                 (&b, 1),
                 &mut n,
                 &mut f,
@@ -126,13 +136,12 @@ pub unsafe extern "system" fn WSARecv(
         buffers = dwbuffercount
     );
     face::call_raw(SOCKET_ERROR, |cx| {
-        cx.socket(s).map_err(|e| e.code())?;
         let _api = api_call("WSARecv");
         // SAFETY: forwarded caller contract.
         unsafe {
             dispatch(
                 cx,
-                s,
+                (s, || Ok(())),
                 (lpbuffers, dwbuffercount),
                 lpnumberofbytesrecvd,
                 lpflags,
@@ -167,13 +176,12 @@ pub unsafe extern "system" fn WSARecvFrom(
         buffers = dwbuffercount
     );
     face::call_raw(SOCKET_ERROR, |cx| {
-        cx.socket(s).map_err(|e| e.code())?;
         let _api = api_call("WSARecvFrom");
         // SAFETY: forwarded caller contract.
         unsafe {
             dispatch(
                 cx,
-                s,
+                (s, || Ok(())),
                 (lpbuffers, dwbuffercount),
                 lpnumberofbytesrecvd,
                 lpflags,
@@ -191,22 +199,33 @@ fn lperrno(e: &mut i32) -> *const i32 {
 }
 
 /// Calls the socket's provider for a receive, with ws2's two adaptations (module docs).
+/// The socket's checks (`Cx::socket`) come first, then `gate`'s (checks of arguments),
+/// in the lock of the first look at the world.
 ///
 /// # Safety
 /// As for WSARecvFrom.
 unsafe fn dispatch(
     cx: &Cx,
-    s: SOCKET,
+    (s, gate): (SOCKET, impl FnOnce() -> Result<(), i32>),
     (bufs, count): (*const WSABUF, u32),
     nbytes: *mut u32,
     flags: *mut u32,
     from: Option<(*mut SOCKADDR, *mut i32)>,
     (ov, routine): (*mut OVERLAPPED, LPWSAOVERLAPPED_COMPLETION_ROUTINE),
 ) -> Result<i32, i32> {
-    let table = provider_table(cx, s)?;
-    let (peer, overlapped_socket, family) = cx
-        .world_data(|w| w.sock(s).map(|k| (k.peer, k.overlapped, k.family)))
-        .map_err(|e| e.code())?;
+    // One lock for the table, the socket, and the WSATHREADID's handle when the thread's id
+    // is known without a lookup (which may take the lock itself).
+    let known = cx.known_thread();
+    let pick = |t: &WSPPROC_TABLE| (t.lpWSPRecv, t.lpWSPRecvFrom);
+    let gate = |w: &World| {
+        check_socket(w, s).map_err(|e| e.code())?;
+        gate()
+    };
+    let ((wsp_recv, wsp_recv_from), (sock, handle)) = provider_table_and(cx, s, gate, pick, |w| {
+        let sock = w.sock(s).map(|k| (k.peer, k.overlapped, k.family));
+        (sock, known.map(|t| w.thread_handle(t)))
+    })?;
+    let (peer, overlapped_socket, family) = sock.map_err(|e| e.code())?;
     // On a socket made without WSA_FLAG_OVERLAPPED both are ignored (the call is synchronous).
     let caller_ov = ov;
     let sync_ov = !overlapped_socket && !bad(caller_ov);
@@ -215,7 +234,10 @@ unsafe fn dispatch(
     } else {
         (core::ptr::null_mut(), None)
     };
-    let id = thread_id_for_call(cx);
+    let id = match (known, handle) {
+        (Some(tid), Some(handle)) => wsa_thread_id(tid, handle),
+        _ => thread_id_for_call(cx),
+    };
     let mut errno = 0;
     let r = match (from, peer) {
         (Some((name, namelen)), Some(peer)) => {
@@ -228,7 +250,7 @@ unsafe fn dispatch(
                     return Err(Errno::Fault.code());
                 }
             }
-            let f = table.lpWSPRecv.ok_or(Errno::OpNotSupp.code())?;
+            let f = wsp_recv.ok_or(Errno::OpNotSupp.code())?;
             // SAFETY: the provider's WSPRecv with the caller's pointers (caller contract)
             // and locals.
             let r = unsafe {
@@ -252,7 +274,7 @@ unsafe fn dispatch(
             r
         }
         (Some((name, namelen)), None) => {
-            let f = table.lpWSPRecvFrom.ok_or(Errno::OpNotSupp.code())?;
+            let f = wsp_recv_from.ok_or(Errno::OpNotSupp.code())?;
             // SAFETY: the provider's WSPRecvFrom with the caller's pointers (caller
             // contract) and locals.
             unsafe {
@@ -262,7 +284,7 @@ unsafe fn dispatch(
             }
         }
         (None, _) => {
-            let f = table.lpWSPRecv.ok_or(Errno::OpNotSupp.code())?;
+            let f = wsp_recv.ok_or(Errno::OpNotSupp.code())?;
             // SAFETY: as above.
             unsafe {
                 f(

@@ -8,7 +8,7 @@ use windows_sys::Win32::Networking::WinSock::{
 };
 use windows_sys::Win32::System::IO::OVERLAPPED;
 
-use super::face::{self, io_span, Cx};
+use super::face::{self, check_socket, io_span, Cx};
 use super::mem::{bad, bytes, gather, read, read_sockaddr, write, wsabufs};
 use super::overlapped::{complete_in_overlapped, is_overlapped, notify_for, warn_byte_count};
 use crate::error::{Errno, Result};
@@ -113,12 +113,16 @@ pub unsafe extern "system" fn sendto(
 ) -> i32 {
     let _span = tracing::debug_span!("sendto", socket = s, len, flags).entered();
     face::call(SOCKET_ERROR, |cx| {
-        cx.socket(s)?;
-        // SAFETY: forwarded caller contract.
-        let data = unsafe { payload(buf, len) }?;
-        // SAFETY: forwarded caller contract.
-        let dest = unsafe { destination(to, tolen) }?;
-        let n = cx.world_data(|w| w.send(s, SendArgs::new(Dest::To(dest), data, flags as u32)))?;
+        // One lock for the socket's checks, the arguments' (which read only the caller's
+        // memory) and the send.
+        let n = cx.world_data(|w| {
+            check_socket(w, s)?;
+            // SAFETY: forwarded caller contract.
+            let data = unsafe { payload(buf, len) }?;
+            // SAFETY: forwarded caller contract.
+            let dest = unsafe { destination(to, tolen) }?;
+            w.send(s, SendArgs::new(Dest::To(dest), data, flags as u32))
+        })?;
         Ok(n as i32)
     })
 }
