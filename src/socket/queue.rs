@@ -193,6 +193,19 @@ fn encode(d: &Arrived, out: &mut [u8; LONGEST]) -> usize {
     put_ip(out, at, d.dst)
 }
 
+/// A datagram header's id.
+fn id_of(h: &[u8]) -> DatagramId {
+    DatagramId(u64::from_le_bytes(
+        h[13..FIXED].try_into().expect("8 bytes"),
+    ))
+}
+
+/// A datagram header's source address and where the destination address starts.
+fn src_of(h: &[u8]) -> (SocketAddr, usize) {
+    let (ip, at) = get_ip(h, FIXED, h[0] & SRC_V6 != 0);
+    (SocketAddr::new(ip, u16::from_le_bytes([h[3], h[4]])), at)
+}
+
 /// Decodes the header `h` (as long as `header_len` of its tag says).
 fn decode(h: &[u8]) -> Entry {
     let tag = h[0];
@@ -203,17 +216,15 @@ fn decode(h: &[u8]) -> Entry {
                 1 => Cast::Broadcast,
                 _ => Cast::Multicast,
             };
-            let (src_ip, at) = get_ip(h, FIXED, tag & SRC_V6 != 0);
+            let (src, at) = src_of(h);
             let (dst, _) = get_ip(h, at, tag & DST_V6 != 0);
             Entry::Datagram(Arrived {
-                id: DatagramId(u64::from_le_bytes(
-                    h[13..FIXED].try_into().expect("8 bytes"),
-                )),
+                id: id_of(h),
                 len: u32_at(h, LEN_AT),
                 ifindex: u32_at(h, 9),
-                src_ip,
+                src_ip: src.ip(),
                 dst,
-                src_port: u16::from_le_bytes([h[3], h[4]]),
+                src_port: src.port(),
                 ttl: h[1],
                 tos: h[2],
                 cast,
@@ -276,23 +287,9 @@ impl Ring {
         self.buf[self.at(off)]
     }
 
-    /// `N` bytes from `off`; they are usually in one piece, and a fixed-size copy costs a
-    /// few moves where a general one calls `memcpy`.
-    #[inline]
-    fn array<const N: usize>(&self, off: usize) -> [u8; N] {
-        let start = self.at(off);
-        match self.buf.get(start..start + N) {
-            Some(s) => s.try_into().expect("N bytes"),
-            None => {
-                let mut out = [0; N];
-                self.read(off, &mut out);
-                out
-            }
-        }
-    }
-
-    /// `N` bytes from `off`: in place when they are in one piece, else copied into
-    /// `scratch`.
+    /// `N` bytes from `off`: in place when they are in one piece (usually; a fixed-size
+    /// borrow or copy costs a few moves where a general one calls `memcpy`), else copied
+    /// into `scratch`.
     #[inline]
     fn view<'a, const N: usize>(&'a self, off: usize, scratch: &'a mut [u8; N]) -> &'a [u8; N] {
         let start = self.at(off);
@@ -413,7 +410,8 @@ impl RecvQueue {
         if self.ring.len == 0 {
             return None;
         }
-        let h: [u8; LONGEST] = self.ring.array(0);
+        let mut scratch = [0; LONGEST];
+        let h = self.ring.view(0, &mut scratch);
         let mut e = decode(&h[..header_len(h[0])]);
         if let Entry::Datagram(d) = &mut e {
             d.len -= self.head_taken;
@@ -434,13 +432,10 @@ impl RecvQueue {
         if tag & KIND_MASK != DATAGRAM {
             return None;
         }
-        let (src_ip, _) = get_ip(h, FIXED, tag & SRC_V6 != 0);
         let whole = u32_at(h, LEN_AT);
         Some(Head {
-            id: DatagramId(u64::from_le_bytes(
-                h[13..FIXED].try_into().expect("8 bytes"),
-            )),
-            src: SocketAddr::new(src_ip, u16::from_le_bytes([h[3], h[4]])),
+            id: id_of(h),
+            src: src_of(h).0,
             len: (whole - self.head_taken) as usize,
             whole,
             hlen: header_len(tag) as u8,
@@ -474,25 +469,13 @@ impl RecvQueue {
         self.ring.slices(hlen + self.head_taken as usize, n)
     }
 
-    /// The head record's tag and, for a datagram, its whole payload length.
-    fn head_datagram(&self) -> (u8, usize) {
-        let h: [u8; 9] = self.ring.array(0);
-        if h[0] & KIND_MASK != DATAGRAM {
-            return (h[0], 0);
-        }
-        (h[0], u32_at(&h, LEN_AT) as usize)
-    }
-
     /// Removes the head entry (and a datagram's payload).
-    #[inline]
     pub fn pop(&mut self) {
-        if self.ring.len == 0 {
-            return;
+        match self.front_datagram() {
+            Some(head) => self.pop_head(&head),
+            None if self.ring.len > 0 => self.ring.drop_front(header_len(self.ring.byte(0))),
+            None => {}
         }
-        let (tag, len) = self.head_datagram();
-        self.payload -= len - self.head_taken as usize;
-        self.head_taken = 0;
-        self.ring.drop_front(header_len(tag) + len);
     }
 
     /// Takes the first `n` bytes of the datagram at the head, leaving the rest of it there

@@ -90,7 +90,7 @@ impl World {
             Some(r),
             "a stale cached route"
         );
-        let to = r.to;
+        let (to, reliable) = (r.to, r.transport.is_reliable());
         self.next_datagram += 1;
         let id = DatagramId(self.next_datagram);
         self.ledger.sent += 1;
@@ -107,7 +107,7 @@ impl World {
             Some((tx, rx))
                 if rx.key == to
                     && rx.pending.is_empty()
-                    && (r_reliable(tx) || rx.queue.bytes() + len <= rx.opts.rcvbuf as usize) =>
+                    && (reliable || rx.queue.bytes() + len <= rx.opts.rcvbuf as usize) =>
             {
                 (tx, rx)
             }
@@ -233,10 +233,4 @@ impl World {
             transport,
         })
     }
-}
-
-/// Whether the route cached on `tx` is of a reliable transport (its datagrams are queued
-/// whatever SO_RCVBUF says).
-fn r_reliable(tx: &crate::socket::Socket) -> bool {
-    tx.route.as_ref().is_some_and(|r| r.transport.is_reliable())
 }

@@ -36,36 +36,8 @@ pub unsafe extern "system" fn recv(
     flags: SEND_RECV_FLAGS,
 ) -> i32 {
     let _span = tracing::debug_span!("recv", socket = s, len, flags).entered();
-    face::call_raw(SOCKET_ERROR, |cx| {
-        // After the socket's checks (in `dispatch`'s first look at the world): recv(s, buf,
-        // -1, 0) is WSAEFAULT (Wine test_read_events, Windows 7 and later).
-        let length = || {
-            if len < 0 || (len > 0 && bad(buf)) {
-                Err(Errno::Fault.code())
-            } else {
-                Ok(())
-            }
-        };
-        let _api = api_call("recv");
-        let b = WSABUF {
-            len: len as u32,
-            buf,
-        };
-        let (mut n, mut f) = (0u32, flags as u32);
-        // SAFETY: `b` describes the caller's buffer; the rest are locals.
-        unsafe {
-            dispatch(
-                cx,
-                (s, length),
-                (&b, 1),
-                &mut n,
-                &mut f,
-                None,
-                (core::ptr::null_mut(), None),
-            )
-        }?;
-        Ok(n as i32)
-    })
+    // SAFETY: forwarded caller contract; no address is asked for.
+    unsafe { recv_one_buffer("recv", s, buf, len, flags as u32, None) }
 }
 
 /// Receives a datagram and its source address.
@@ -82,9 +54,26 @@ pub unsafe extern "system" fn recvfrom(
     fromlen: *mut i32,
 ) -> i32 {
     let _span = tracing::debug_span!("recvfrom", socket = s, len, flags).entered();
+    // SAFETY: forwarded caller contract.
+    unsafe { recv_one_buffer("recvfrom", s, buf, len, flags as u32, Some((from, fromlen))) }
+}
+
+/// recv and recvfrom: one buffer, through the provider like WSARecv / WSARecvFrom.
+///
+/// # Safety
+/// `buf` valid for writes of `len` bytes; `from`, if given, as for recvfrom.
+unsafe fn recv_one_buffer(
+    call: &'static str,
+    s: SOCKET,
+    buf: windows_sys::core::PSTR,
+    len: i32,
+    flags: u32,
+    from: Option<(*mut SOCKADDR, *mut i32)>,
+) -> i32 {
     face::call_raw(SOCKET_ERROR, |cx| {
         // After the socket's checks (in `dispatch`'s first look at the world): a negative
-        // length or a bad buffer is WSAEFAULT.
+        // length or a bad buffer is WSAEFAULT; recv(s, buf, -1, 0) is WSAEFAULT on Windows 7
+        // and later (Wine test_read_events).
         let length = || {
             if len < 0 || (len > 0 && bad(buf)) {
                 Err(Errno::Fault.code())
@@ -92,13 +81,13 @@ pub unsafe extern "system" fn recvfrom(
                 Ok(())
             }
         };
-        let _api = api_call("recvfrom");
+        let _api = api_call(call);
         let b = WSABUF {
             len: len as u32,
             buf,
         };
-        let (mut n, mut f) = (0u32, flags as u32);
-        // SAFETY: `b` describes the caller's buffer; `from` / `fromlen` are the caller's.
+        let (mut n, mut f) = (0u32, flags);
+        // SAFETY: `b` describes the caller's buffer; `from` is the caller's.
         unsafe {
             dispatch(
                 cx,
@@ -106,7 +95,7 @@ pub unsafe extern "system" fn recvfrom(
                 (&b, 1),
                 &mut n,
                 &mut f,
-                Some((from, fromlen)),
+                from,
                 (core::ptr::null_mut(), None),
             )
         }?;
