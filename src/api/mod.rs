@@ -140,6 +140,7 @@ impl Socket {
     }
 
     /// sendto().
+    #[inline]
     pub fn send_to(&self, buf: &[u8], addr: SocketAddr) -> Result<usize> {
         let args = SendArgs::new(Dest::To(Some(addr)), buf, 0);
         if untraced() {
@@ -159,6 +160,7 @@ impl Socket {
     }
 
     /// send() to the connected peer.
+    #[inline]
     pub fn send(&self, buf: &[u8]) -> Result<usize> {
         if untraced() {
             let args = SendArgs::new(Dest::Connected, buf, 0);
@@ -172,6 +174,7 @@ impl Socket {
 
     /// recvfrom(): one datagram. A datagram larger than `buf` fills it, the rest is discarded
     /// and the call fails with [`Errno::MsgSize`], as on Windows.
+    #[inline]
     pub fn recv_from(&self, buf: &mut [u8]) -> Result<(usize, SocketAddr)> {
         self.recv_from_flags(buf, 0, "recvfrom")
     }
@@ -182,10 +185,12 @@ impl Socket {
     }
 
     /// recv().
+    #[inline]
     pub fn recv(&self, buf: &mut [u8]) -> Result<usize> {
         self.recv_from_flags(buf, 0, "recv").map(|(n, _)| n)
     }
 
+    #[inline]
     fn recv_from_flags(
         &self,
         buf: &mut [u8],
@@ -217,6 +222,7 @@ impl Socket {
         traced(self.recv_from_inner(buf, flags, call))
     }
 
+    #[inline]
     fn recv_from_inner(
         &self,
         buf: &mut [u8],

@@ -127,6 +127,7 @@ impl Sched {
 
     /// Whether any thread is registered as waiting: only then must a change be announced
     /// on the condition variable (a futex wake costs a system call even with no one there).
+    #[inline]
     pub fn has_waiters(&self) -> bool {
         !self.waiters.is_empty()
     }

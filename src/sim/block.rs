@@ -242,6 +242,7 @@ impl Sim {
 
     /// The safe API's recv / recvfrom: the plain receive when it applies (see
     /// `stack::recv_plain`), else `recv`.
+    #[inline]
     pub(crate) fn recv_from(
         &self,
         handle: usize,
@@ -254,6 +255,11 @@ impl Sim {
                 return Ok(p);
             }
         }
+        self.recv_from_full(handle, args, buf)
+    }
+
+    #[inline(never)]
+    fn recv_from_full(&self, handle: usize, args: &RecvArgs, buf: &mut [u8]) -> Result<Plain> {
         let mut at = 0;
         let ok = self.recv(handle, args, &mut |piece: &[u8]| {
             buf[at..at + piece.len()].copy_from_slice(piece);

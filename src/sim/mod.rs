@@ -63,6 +63,7 @@ impl Sim {
         SimBuilder::new()
     }
 
+    #[inline]
     pub(crate) fn lock(&self) -> MutexGuard<'_, World> {
         // A panic while the lock was held is a simulator bug; it has been reported where it
         // happened, and the face marks the world broken. Keep going so that diagnostics can
@@ -86,9 +87,24 @@ impl Sim {
 
     /// `with` for the data path (sends and receives), which keeps cached routes: it changes
     /// nothing they depend on, or forgets them itself where it does.
+    ///
+    /// Inlined, so that a send's or receive's result stays in registers; what is left to do
+    /// after `f` (upcalls, waking waiters) is rare on the data path and stays out of line.
+    #[inline]
     pub(crate) fn with_data<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
         let mut w = self.lock();
         let r = f(&mut w);
+        if w.provider_apcs.deferred.is_empty() && !w.sched.has_waiters() {
+            return r;
+        }
+        self.after_data(w);
+        r
+    }
+
+    /// What `with_data` does after `f` when upcalls are deferred or threads wait: ws2's own
+    /// upcalls under the lock, then (unlocked) waking waiters and the other upcalls.
+    #[inline(never)]
+    fn after_data(&self, mut w: MutexGuard<'_, World>) {
         crate::spi::make_own_upcalls(self, &mut w);
         let deferred = w.provider_apcs.take_deferred();
         let wake = w.sched.has_waiters();
@@ -99,7 +115,6 @@ impl Sim {
         if let Some(deferred) = deferred {
             self.run_deferred(deferred);
         }
-        r
     }
 
     /// Makes deferred provider upcalls (see `io::upcall`).
