@@ -277,10 +277,7 @@ fn completion(p: &Packet) -> Completion {
 
 /// The face context the kernel32 helpers take; these calls do not depend on a host.
 fn cx(sim: &Sim) -> Cx {
-    Cx {
-        sim: sim.clone(),
-        host: HostId::default(),
-    }
+    Cx::of(sim, HostId::default())
 }
 
 fn until(sim: &Sim, timeout: Option<Duration>) -> Instant {

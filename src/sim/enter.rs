@@ -6,6 +6,7 @@
 
 use std::cell::RefCell;
 use std::marker::PhantomData;
+use std::rc::Rc;
 
 use std::sync::{Arc, Weak};
 
@@ -13,8 +14,15 @@ use super::{Shared, Sim};
 use crate::net::topology::HostId;
 use crate::sched::thread::ThreadId;
 
+/// A simulation and host a thread is in. Shared by `Rc`: the face takes it on every call,
+/// and counting a thread-local reference is cheaper than counting the `Sim`'s atomic one.
+pub(crate) struct Here {
+    pub sim: Sim,
+    pub host: HostId,
+}
+
 thread_local! {
-    static ENTERED: RefCell<Vec<(Sim, HostId)>> = const { RefCell::new(Vec::new()) };
+    static ENTERED: RefCell<Vec<Rc<Here>>> = const { RefCell::new(Vec::new()) };
     static DEFAULT: RefCell<Option<DefaultSim>> = const { RefCell::new(None) };
     /// This OS thread's simulated thread in each simulation it has used; ending the OS
     /// thread ends them (their I/O is cancelled as a thread exit cancels it).
@@ -30,11 +38,11 @@ thread_local! {
 /// thread: leaving keeps the participant count right for anyone holding a handle to it, and
 /// nothing is cancelled (a simulation that ends with its only thread has nobody left to
 /// observe a cancellation, and the memory of its pending requests is typically gone).
-struct DefaultSim(Sim, ThreadId);
+struct DefaultSim(Rc<Here>, ThreadId);
 
 impl Drop for DefaultSim {
     fn drop(&mut self) {
-        leave(&self.0);
+        leave(&self.0.sim);
     }
 }
 
@@ -86,7 +94,12 @@ pub(crate) fn cached_thread_id(sim: &Sim) -> Option<ThreadId> {
 }
 
 fn find_thread_id(sim: &Sim) -> ThreadId {
-    let default = DEFAULT.with(|d| d.borrow().as_ref().filter(|d| d.0.same(sim)).map(|d| d.1));
+    let default = DEFAULT.with(|d| {
+        d.borrow()
+            .as_ref()
+            .filter(|d| d.0.sim.same(sim))
+            .map(|d| d.1)
+    });
     if let Some(id) = default {
         return id;
     }
@@ -136,7 +149,7 @@ fn leave(sim: &Sim) {
 
 /// The simulation and host the face should use on this thread.
 #[inline]
-pub(crate) fn current() -> (Sim, HostId) {
+pub(crate) fn current() -> Rc<Here> {
     match ENTERED.with(|e| e.borrow().last().cloned()) {
         Some(top) => top,
         None => default_sim(),
@@ -146,34 +159,44 @@ pub(crate) fn current() -> (Sim, HostId) {
 /// The thread's own default simulation (`current` when none is entered). Out of line, so
 /// that the face's usual case stays small.
 #[inline(never)]
-fn default_sim() -> (Sim, HostId) {
+fn default_sim() -> Rc<Here> {
     DEFAULT.with(|d| {
         let mut d = d.borrow_mut();
-        let sim = d
-            .get_or_insert_with(|| {
-                let sim = Sim::new();
-                join(&sim);
-                let id = sim.with(|w| w.new_thread());
-                DefaultSim(sim, id)
-            })
-            .0
-            .clone();
-        (sim, HostId(0))
+        d.get_or_insert_with(|| {
+            let sim = Sim::new();
+            join(&sim);
+            let id = sim.with(|w| w.new_thread());
+            let here = Here {
+                sim,
+                host: HostId(0),
+            };
+            DefaultSim(Rc::new(here), id)
+        })
+        .0
+        .clone()
     })
 }
 
 /// Whether `sim` is the one `current` gives on this thread (never making a default one).
 pub(crate) fn is_current(sim: &Sim) -> bool {
-    match ENTERED.with(|e| e.borrow().last().map(|(s, _)| s.same(sim))) {
+    match ENTERED.with(|e| e.borrow().last().map(|h| h.sim.same(sim))) {
         Some(top) => top,
-        None => DEFAULT.with(|d| d.borrow().as_ref().is_some_and(|d| d.0.same(sim))),
+        None => DEFAULT.with(|d| d.borrow().as_ref().is_some_and(|d| d.0.sim.same(sim))),
     }
 }
 
 /// Whether this thread currently counts as a participant of `sim`.
 pub(crate) fn is_participant(sim: &Sim) -> bool {
-    ENTERED.with(|e| e.borrow().iter().any(|(s, _)| s.same(sim)))
-        || DEFAULT.with(|d| d.borrow().as_ref().is_some_and(|d| d.0.same(sim)))
+    ENTERED.with(|e| e.borrow().iter().any(|h| h.sim.same(sim)))
+        || DEFAULT.with(|d| d.borrow().as_ref().is_some_and(|d| d.0.sim.same(sim)))
+}
+
+fn push(sim: &Sim, host: HostId) {
+    let here = Here {
+        sim: sim.clone(),
+        host,
+    };
+    ENTERED.with(|e| e.borrow_mut().push(Rc::new(here)));
 }
 
 /// Keeps a thread inside a simulation; see [`Sim::enter`].
@@ -191,7 +214,7 @@ impl EnterGuard {
         if counted {
             join(&sim);
         }
-        ENTERED.with(|e| e.borrow_mut().push((sim.clone(), host)));
+        push(&sim, host);
         EnterGuard {
             sim,
             counted,
@@ -201,7 +224,7 @@ impl EnterGuard {
 
     /// Enters on behalf of a thread already counted by [`Sim::spawn`].
     pub(super) fn adopt(sim: Sim, host: HostId) -> EnterGuard {
-        ENTERED.with(|e| e.borrow_mut().push((sim.clone(), host)));
+        push(&sim, host);
         EnterGuard {
             sim,
             counted: true,
@@ -214,7 +237,7 @@ impl Drop for EnterGuard {
     fn drop(&mut self) {
         ENTERED.with(|e| {
             let mut e = e.borrow_mut();
-            if let Some(i) = e.iter().rposition(|(s, _)| s.same(&self.sim)) {
+            if let Some(i) = e.iter().rposition(|h| h.sim.same(&self.sim)) {
                 e.remove(i);
             }
         });

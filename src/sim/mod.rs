@@ -8,7 +8,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 pub use builder::{HostSpec, SimBuilder};
-pub(crate) use enter::{cached_thread_id, current, is_current, is_participant, thread_id};
+pub(crate) use enter::{cached_thread_id, current, is_current, is_participant, thread_id, Here};
 pub use enter::{EnterGuard, Outside};
 
 use crate::diag::DiagnosticRecord;
@@ -55,7 +55,7 @@ impl Sim {
     /// The simulation the `ws2` face uses on this thread: the one it has entered, or the
     /// thread's own default simulation (created on first use).
     pub fn current() -> Sim {
-        current().0
+        current().sim.clone()
     }
 
     /// A builder for a simulation with more hosts, a seed, latencies and fault rules.

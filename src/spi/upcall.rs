@@ -343,8 +343,7 @@ pub unsafe extern "system" fn WPUPostMessage(
     lparam: LPARAM,
 ) -> BOOL {
     let _ = (hwnd, msg, wparam, lparam);
-    let (sim, _) = current();
-    sim.with(|w| {
+    current().sim.with(|w| {
         w.diagnose(Diagnostic::Unsupported {
             function: "WPUPostMessage",
         })
@@ -415,8 +414,9 @@ pub(crate) fn queue_deferred_apc(d: &Deferred) -> bool {
 unsafe extern "system" fn provider_apc(dwcontext: usize) {
     let _span = tracing::debug_span!("provider_apc").entered();
     let _ = dwcontext;
-    let (sim, _) = current();
-    let tid = thread_id(&sim);
+    let here = current();
+    let sim = &here.sim;
+    let tid = thread_id(sim);
     // Completion routines are the receive's data path: they change nothing routes depend on
     // (`Sim::with_data`).
     let Some(r) = sim.with_data(|w| w.take_provider_completion(tid, provider_apc)) else {

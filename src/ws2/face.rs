@@ -5,12 +5,13 @@ use std::any::Any;
 use std::cell::Cell;
 use std::fmt::Debug;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
 
 use crate::diag::Diagnostic;
 use crate::error::{Errno, Result};
 use crate::net::topology::HostId;
 use crate::sched::thread::ThreadId;
-use crate::sim::{cached_thread_id, current, thread_id, Sim};
+use crate::sim::{cached_thread_id, current, thread_id, Here, Sim};
 use crate::stack::World;
 
 thread_local! {
@@ -53,13 +54,26 @@ pub(crate) fn last_error() -> i32 {
     LAST_ERROR.with(|c| c.get())
 }
 
-/// The calling thread's simulation and host.
-pub(crate) struct Cx {
-    pub sim: Sim,
-    pub host: HostId,
+/// The calling thread's simulation and host (`cx.sim`, `cx.host`).
+pub(crate) struct Cx(Rc<Here>);
+
+impl core::ops::Deref for Cx {
+    type Target = Here;
+
+    fn deref(&self) -> &Here {
+        &self.0
+    }
 }
 
 impl Cx {
+    /// A context for `sim` on `host` (the safe API's, which holds its simulation itself).
+    pub fn of(sim: &Sim, host: HostId) -> Cx {
+        Cx(Rc::new(Here {
+            sim: sim.clone(),
+            host,
+        }))
+    }
+
     /// Runs `f` on the locked world.
     pub fn world<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
         self.sim.with(f)
@@ -172,8 +186,7 @@ pub(crate) fn failed(code: i32) {
 }
 
 fn here() -> Cx {
-    let (sim, host) = current();
-    Cx { sim, host }
+    Cx(current())
 }
 
 /// Runs a Winsock function's body. `Ok(v)` returns `v` and, as Windows 7 and later do after a
@@ -288,8 +301,9 @@ pub(crate) fn call_spi<T: Debug>(
 /// last error WSAEOPNOTSUPP, and the function's failure value.
 pub(super) fn unsupported<T>(function: &'static str, fail: T) -> T {
     tracing::debug!(function, "not simulated: WSAEOPNOTSUPP");
-    let (sim, _) = current();
-    sim.with(|w| w.diagnose(Diagnostic::Unsupported { function }));
+    current()
+        .sim
+        .with(|w| w.diagnose(Diagnostic::Unsupported { function }));
     set_last_error(Errno::OpNotSupp.code());
     fail
 }

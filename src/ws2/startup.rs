@@ -21,7 +21,7 @@ pub unsafe extern "system" fn WSAStartup(wversionrequested: u16, lpwsadata: *mut
         if bad(lpwsadata) {
             return Errno::Fault.code();
         }
-        let (sim, _) = current();
+        let sim = &current().sim;
         match sim.with(|w| w.startup(wversionrequested)) {
             Ok(n) => {
                 let mut data = WSADATA {
