@@ -237,11 +237,7 @@ impl Socket {
             control: None,
             msg: false,
         };
-        let ok = self.sim.recv_from(self.handle, &args, buf)?;
-        match ok.error {
-            Some(e) => Err(e),
-            None => Ok((ok.copied, ok.from)),
-        }
+        self.sim.recv_from(self.handle, &args, buf)
     }
 
     /// WSARecvMsg: scatter buffers, control messages, output flags. Truncation of data or

@@ -31,6 +31,7 @@ impl Handles {
         HANDLE_BASE + 4 * self.table.insert(obj)
     }
 
+    #[inline]
     fn slot(h: usize) -> Option<usize> {
         h.checked_sub(HANDLE_BASE)
             .filter(|d| d % 4 == 0)
@@ -38,6 +39,7 @@ impl Handles {
     }
 
     /// The object behind `h`.
+    #[inline]
     pub fn get(&self, h: usize) -> Option<Object> {
         self.table.get(Self::slot(h)?).copied()
     }

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 
 use super::names::as_seen_by;
 use super::{Object, World};
-use crate::error::Errno;
+use crate::error::{Errno, Result};
 use crate::socket::SockKind;
 use crate::trace::Event;
 
@@ -20,6 +20,17 @@ pub(crate) struct Plain {
     pub from: SocketAddr,
     /// WSAEMSGSIZE: the datagram was larger than the buffer (its tail is discarded).
     pub error: Option<Errno>,
+}
+
+impl Plain {
+    /// The safe API's result: the bytes and the sender, or WSAEMSGSIZE.
+    #[inline]
+    pub fn api(self) -> Result<(usize, SocketAddr)> {
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok((self.copied, self.from)),
+        }
+    }
 }
 
 impl World {
