@@ -7,7 +7,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use winsock_sim_benches::{
-    print_ratios, timed, turmoil_pairs, ws2::Ws2Pair, LoopbackPair, SimPair,
+    mean_ns, print_ratios, timed, turmoil_pairs, ws2::Ws2Pair, LoopbackPair, SimPair,
 };
 
 fn pair(c: &mut Criterion) {
@@ -44,6 +44,15 @@ fn overlapped(c: &mut Criterion) {
     g.bench_function("completed_at_once", |b| {
         b.iter_custom(|n| timed("overlapped_at_once", n, |n| ws2.overlapped(n, true)))
     });
+    // What each cycle's sendto costs on its own, to take the post, completion and dispatch
+    // apart from the send that brings the datagram.
+    g.bench_function("sendto_alone", |b| {
+        b.iter_custom(|n| {
+            let took = ws2.sends(n);
+            winsock_sim_benches::add("sendto_alone", n, took);
+            took
+        })
+    });
     g.finish();
 }
 
@@ -62,6 +71,21 @@ fn ratios(_: &mut Criterion) {
         &names,
     );
     print_ratios("against turmoil", "turmoil", &names[..3]);
+    print_without_send(&["overlapped_pending", "overlapped_at_once"]);
+}
+
+/// Post + complete + dispatch: an overlapped cycle less the sendto alone (issue 7's
+/// target is under 250 ns).
+fn print_without_send(cycles: &[&str]) {
+    let Some(send) = mean_ns("sendto_alone") else {
+        return;
+    };
+    println!("\npost + complete + dispatch = cycle - sendto alone ({send:.1} ns)");
+    for name in cycles {
+        if let Some(ns) = mean_ns(name) {
+            println!("  {name:<28} {:>12.1} ns", ns - send);
+        }
+    }
 }
 
 criterion_group!(benches, pair, overlapped, ratios);

@@ -3,6 +3,7 @@
 
 use std::cell::Cell;
 use std::mem::{size_of, zeroed};
+use std::time::{Duration, Instant};
 
 use windows_sys::Win32::System::IO::OVERLAPPED;
 use winsock_sim::kernel32::{SleepEx, WAIT_IO_COMPLETION};
@@ -95,24 +96,50 @@ impl Ws2Pair {
 
     /// `n` pairs of sendto + recvfrom.
     pub fn run(&self, n: u64) {
-        let mut buf = [0u8; 128];
-        let mut from: SOCKADDR_IN = loopback_any_port();
         for _ in 0..n {
             self.send();
-            let mut fromlen = size_of::<SOCKADDR_IN>() as i32;
-            // SAFETY: the buffer and address are valid for the lengths passed.
-            let got = unsafe {
-                recvfrom(
-                    self.rx,
-                    buf.as_mut_ptr(),
-                    buf.len() as i32,
-                    0,
-                    &mut from as *mut _ as *mut SOCKADDR,
-                    &mut fromlen,
-                )
-            };
-            assert_eq!(got, PAYLOAD.len() as i32);
+            self.recv();
         }
+    }
+
+    /// The time `n` sendto calls take on their own: each queues its datagram, as the send
+    /// of an overlapped cycle that completes at once does. They go in batches that fit
+    /// the receive buffer, drained (untimed) between batches.
+    pub fn sends(&self, n: u64) -> Duration {
+        const BATCH: u64 = 128;
+        let mut took = Duration::ZERO;
+        let mut left = n;
+        while left > 0 {
+            let k = left.min(BATCH);
+            let start = Instant::now();
+            for _ in 0..k {
+                self.send();
+            }
+            took += start.elapsed();
+            for _ in 0..k {
+                self.recv();
+            }
+            left -= k;
+        }
+        took
+    }
+
+    fn recv(&self) {
+        let mut buf = [0u8; 128];
+        let mut from: SOCKADDR_IN = loopback_any_port();
+        let mut fromlen = size_of::<SOCKADDR_IN>() as i32;
+        // SAFETY: the buffer and address are valid for the lengths passed.
+        let got = unsafe {
+            recvfrom(
+                self.rx,
+                buf.as_mut_ptr(),
+                buf.len() as i32,
+                0,
+                &mut from as *mut _ as *mut SOCKADDR,
+                &mut fromlen,
+            )
+        };
+        assert_eq!(got, PAYLOAD.len() as i32);
     }
 
     /// `n` overlapped receive cycles: WSARecvFrom with a completion routine goes pending,
