@@ -126,15 +126,7 @@ impl Sim {
             w.sched.participants -= 1;
             w.maybe_advance();
         }
-        let deferred = w.provider_apcs.take_deferred();
-        let wake = w.sched.has_waiters();
-        drop(w);
-        if wake {
-            self.shared.cv.notify_all();
-        }
-        if let Some(deferred) = deferred {
-            self.run_deferred(deferred);
-        }
+        self.release(w);
         result
     }
 
@@ -278,10 +270,12 @@ impl Sim {
             buf[at..at + piece.len()].copy_from_slice(piece);
             at += piece.len();
         })?;
-        match ok.error {
-            Some(e) => Err(e),
-            None => Ok((ok.copied, ok.from)),
-        }
+        let plain = Plain {
+            copied: ok.copied,
+            from: ok.from,
+            error: ok.error,
+        };
+        plain.api()
     }
 
     /// A synchronous, non-alertable receive (the safe API); the bytes go to `out`.

@@ -106,6 +106,12 @@ impl Sim {
     #[inline(never)]
     fn after_data(&self, mut w: MutexGuard<'_, World>) {
         crate::spi::make_own_upcalls(self, &mut w);
+        self.release(w);
+    }
+
+    /// Unlocks the world, then wakes the threads blocked in the simulation (when any wait)
+    /// and makes the provider upcalls left deferred (they must run unlocked).
+    pub(crate) fn release(&self, mut w: MutexGuard<'_, World>) {
         let deferred = w.provider_apcs.take_deferred();
         let wake = w.sched.has_waiters();
         drop(w);
