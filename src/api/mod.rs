@@ -144,7 +144,7 @@ impl Socket {
     pub fn send_to(&self, buf: &[u8], addr: SocketAddr) -> Result<usize> {
         let args = SendArgs::new(Dest::To(Some(addr)), buf, 0);
         if untraced() {
-            return self.sim.with_data(|w| w.send(self.handle, args));
+            return self.sim.send(self.handle, &args);
         }
         self.send_to_traced(args, addr)
     }
@@ -156,7 +156,7 @@ impl Socket {
         let _span =
             tracing::debug_span!("Socket::send_to", socket = self.handle, len = buf.len(), %addr)
                 .entered();
-        traced(self.sim.with_data(|w| w.send(self.handle, args)))
+        traced(self.sim.send(self.handle, &args))
     }
 
     /// send() to the connected peer.
@@ -164,12 +164,12 @@ impl Socket {
     pub fn send(&self, buf: &[u8]) -> Result<usize> {
         if untraced() {
             let args = SendArgs::new(Dest::Connected, buf, 0);
-            return self.sim.with_data(|w| w.send(self.handle, args));
+            return self.sim.send(self.handle, &args);
         }
         let _span =
             tracing::debug_span!("Socket::send", socket = self.handle, len = buf.len()).entered();
         let args = SendArgs::new(Dest::Connected, buf, 0);
-        traced(self.sim.with_data(|w| w.send(self.handle, args)))
+        traced(self.sim.send(self.handle, &args))
     }
 
     /// recvfrom(): one datagram. A datagram larger than `buf` fills it, the rest is discarded

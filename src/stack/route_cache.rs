@@ -20,7 +20,6 @@ use std::time::Duration;
 use super::names::to_wire;
 use super::send::{destination, hop_limit, Route};
 use super::{Dest, SendArgs, World};
-use crate::error::Result;
 use crate::net::packet::{Cast, DatagramId, Packet, Transport};
 use crate::net::ports::SockKey;
 use crate::net::topology::HostId;
@@ -55,13 +54,16 @@ impl World {
     }
 
     /// Sends along the socket's cached route, if it has one for `args` that is still
-    /// valid; `None` leaves the send to the full path.
+    /// valid (all of `args.payload` is then sent); `false` leaves the send to the full path.
+    ///
+    /// A `bool`, not the send's `Result`: the result would cross the inlined callers through
+    /// memory, written in pieces and read whole, which stalls the load (store forwarding).
     ///
     /// This is the full path's outcome for a datagram that goes straight into the receiver's
     /// queue, written for the data path: one lookup of each socket, fields borrowed apart,
     /// the header encoded when the route was cached.
     #[inline]
-    pub(super) fn send_cached(&mut self, handle: usize, args: &SendArgs) -> Option<Result<usize>> {
+    pub(crate) fn send_cached(&mut self, handle: usize, args: &SendArgs) -> bool {
         // Per-call options, fault rules, arrivals already due and packet capture are the
         // full path's business.
         if args.flags != 0
@@ -71,19 +73,24 @@ impl World {
             || self.capture.is_some()
             || self.sched.next_timer().is_some_and(|t| t <= self.sched.now)
         {
-            return None;
+            return false;
         }
-        let Object::Socket(from) = self.handles.get(handle)? else {
-            return None;
+        let Some(Object::Socket(from)) = self.handles.get(handle) else {
+            return false;
         };
-        let tx = self.sockets.get(from.slot).filter(|s| s.key == from)?;
-        let r = tx
+        let Some(tx) = self.sockets.get(from.slot).filter(|s| s.key == from) else {
+            return false;
+        };
+        let Some(r) = tx
             .route
             .as_ref()
-            .filter(|r| r.epoch == self.route_epoch && r.dest == args.dest)?;
+            .filter(|r| r.epoch == self.route_epoch && r.dest == args.dest)
+        else {
+            return false;
+        };
         let len = args.payload.len();
         if len > tx.max_msg_size() as usize {
-            return None;
+            return false;
         }
         debug_assert_eq!(
             self.resolve_route(handle, args.dest).as_ref(),
@@ -113,7 +120,7 @@ impl World {
             }
             _ => {
                 self.arrive_cached(from, id, args.payload);
-                return Some(Ok(len));
+                return true;
             }
         };
         let header = &tx.route.as_ref().expect("checked above").header;
@@ -125,7 +132,7 @@ impl World {
             handle: rx_handle,
         });
         self.sched.wake_all();
-        Some(Ok(len))
+        true
     }
 
     /// Datagram `id` from the socket `from` along its cached route, when a pending receive

@@ -60,11 +60,11 @@ const MSG_DONTROUTE: u32 = 0x4;
 impl World {
     /// Sends one datagram; returns the number of bytes sent.
     #[inline]
-    pub fn send(&mut self, handle: usize, args: SendArgs) -> Result<usize> {
-        if let Some(r) = self.send_cached(handle, &args) {
-            return r;
+    pub fn send(&mut self, handle: usize, args: &SendArgs) -> Result<usize> {
+        if self.send_cached(handle, args) {
+            return Ok(args.payload.len());
         }
-        self.send_uncached(handle, &args)
+        self.send_uncached(handle, args)
     }
 
     #[inline(never)]

@@ -94,7 +94,8 @@ pub unsafe extern "system" fn send(
         cx.socket(s)?;
         // SAFETY: forwarded caller contract.
         let data = unsafe { payload(buf, len) }?;
-        let n = cx.world_data(|w| w.send(s, SendArgs::new(Dest::Connected, data, flags as u32)))?;
+        let n =
+            cx.world_data(|w| w.send(s, &SendArgs::new(Dest::Connected, data, flags as u32)))?;
         Ok(n as i32)
     })
 }
@@ -121,7 +122,7 @@ pub unsafe extern "system" fn sendto(
             let data = unsafe { payload(buf, len) }?;
             // SAFETY: forwarded caller contract.
             let dest = unsafe { destination(to, tolen) }?;
-            w.send(s, SendArgs::new(Dest::To(dest), data, flags as u32))
+            w.send(s, &SendArgs::new(Dest::To(dest), data, flags as u32))
         })?;
         Ok(n as i32)
     })
@@ -182,7 +183,7 @@ pub unsafe extern "system" fn WSASend(
         let (bufs, total) = unsafe { wsabufs(lpbuffers, dwbuffercount) }?;
         // SAFETY: buffers checked by `wsabufs` (caller contract for validity).
         let data = unsafe { gather(&bufs, total) };
-        let n = cx.world_data(|w| w.send(s, SendArgs::new(Dest::Connected, &data, dwflags)))?;
+        let n = cx.world_data(|w| w.send(s, &SendArgs::new(Dest::Connected, &data, dwflags)))?;
         // SAFETY: forwarded caller contract.
         unsafe { finish_send(cx, s, ov.as_ref(), lpnumberofbytessent, n) }
     })
@@ -235,7 +236,7 @@ pub unsafe extern "system" fn WSASendTo(
         let dest = unsafe { destination(lpto, itolen) }?;
         // SAFETY: buffers checked by `wsabufs` (caller contract for validity).
         let data = unsafe { gather(&bufs, total) };
-        let n = cx.world_data(|w| w.send(s, SendArgs::new(Dest::To(dest), &data, dwflags)))?;
+        let n = cx.world_data(|w| w.send(s, &SendArgs::new(Dest::To(dest), &data, dwflags)))?;
         // SAFETY: forwarded caller contract.
         unsafe { finish_send(cx, s, ov.as_ref(), lpnumberofbytessent, n) }
     })
@@ -315,7 +316,7 @@ pub unsafe extern "system" fn WSASendMsg(
                 args.src_ip = None;
             }
         }
-        let n = cx.world_data(|w| w.send(s, args))?;
+        let n = cx.world_data(|w| w.send(s, &args))?;
         // SAFETY: forwarded caller contract.
         unsafe { finish_send(cx, s, ov.as_ref(), lpnumberofbytessent, n) }
     })
