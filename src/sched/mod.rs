@@ -133,11 +133,15 @@ impl Sched {
     }
 
     /// Marks every waiter woken: something they may be waiting for happened.
-    #[inline]
+    #[inline(always)]
     pub fn wake_all(&mut self) {
-        if self.waiters.is_empty() {
-            return;
+        if !self.waiters.is_empty() {
+            self.wake_waiting();
         }
+    }
+
+    #[inline(never)]
+    fn wake_waiting(&mut self) {
         for w in self.waiters.values_mut() {
             if w.state == WaitState::Waiting {
                 w.state = WaitState::Woken;

@@ -100,13 +100,7 @@ impl Sim {
             }
             let state = loop {
                 match w.sched.waiter_state(id) {
-                    WaitState::Waiting => {
-                        w = self
-                            .shared
-                            .cv
-                            .wait(w)
-                            .unwrap_or_else(|poisoned| poisoned.into_inner());
-                    }
+                    WaitState::Waiting => self.shared.cv.wait(&mut w),
                     s => break s,
                 }
             };

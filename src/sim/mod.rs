@@ -4,7 +4,9 @@ pub(crate) mod block;
 mod builder;
 mod enter;
 
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::Arc;
+
+use parking_lot::{Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 pub use builder::{HostSpec, SimBuilder};
@@ -66,12 +68,9 @@ impl Sim {
     #[inline]
     pub(crate) fn lock(&self) -> MutexGuard<'_, World> {
         // A panic while the lock was held is a simulator bug; it has been reported where it
-        // happened, and the face marks the world broken. Keep going so that diagnostics can
-        // still be read.
-        self.shared
-            .world
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        // happened, and the face marks the world broken. The lock does not poison, so that
+        // diagnostics can still be read.
+        self.shared.world.lock()
     }
 
     /// Runs `f` with the world locked, then wakes threads blocked in the simulation and makes

@@ -220,9 +220,11 @@ fn head_src(h: &[u8]) -> SocketAddr {
     if h[0] & SRC_V6 != 0 {
         return src_of_v6(h);
     }
+    // As one number: built from its four bytes, the address was stored a byte at a time
+    // and read back whole.
     let o: [u8; 4] = h[FIXED..FIXED + 4].try_into().expect("4 bytes");
     SocketAddr::new(
-        IpAddr::V4(Ipv4Addr::from(o)),
+        IpAddr::V4(Ipv4Addr::from_bits(u32::from_be_bytes(o))),
         u16::from_le_bytes([h[3], h[4]]),
     )
 }
@@ -291,7 +293,7 @@ impl Ring {
     }
 
     /// `n` bytes of the contents from `off`, as at most two slices.
-    #[inline]
+    #[inline(always)]
     fn slices(&self, off: usize, n: usize) -> (&[u8], &[u8]) {
         if n == 0 {
             return (&[], &[]);
@@ -317,7 +319,7 @@ impl Ring {
     /// `N` bytes from `off`: in place when they are in one piece (usually; a fixed-size
     /// borrow or copy costs a few moves where a general one calls `memcpy`), else copied
     /// into `scratch`.
-    #[inline]
+    #[inline(always)]
     fn view<'a, const N: usize>(&'a self, off: usize, scratch: &'a mut [u8; N]) -> &'a [u8; N] {
         let start = self.at(off);
         match self.buf.get(start..start + N) {
