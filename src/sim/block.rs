@@ -243,11 +243,11 @@ impl Sim {
         self.send_full(handle, args)
     }
 
-    /// `send` past the cached route: it looks again, under a lock of its own (the world may
-    /// have changed in between), and takes the full path if it must.
+    /// `send` past the cached route: the full path, under a lock of its own (it is the
+    /// reference, whatever changed in between, and caches the route for the next send).
     #[inline(never)]
     fn send_full(&self, handle: usize, args: &SendArgs) -> Result<usize> {
-        self.with_data(|w| w.send(handle, args))
+        self.with_data(|w| w.send_uncached(handle, args))
     }
 
     /// The safe API's recv / recvfrom: the plain receive when it applies (see

@@ -155,7 +155,6 @@ fn put_ip(out: &mut [u8], at: usize, ip: IpAddr) -> usize {
     }
 }
 
-#[inline(always)]
 fn get_ip(h: &[u8], at: usize, v6: bool) -> (IpAddr, usize) {
     if v6 {
         let o: [u8; 16] = h[at..at + 16].try_into().expect("16 bytes");
@@ -204,11 +203,16 @@ fn id_of(h: &[u8]) -> DatagramId {
     ))
 }
 
-/// A datagram header's source address and where the destination address starts.
+/// A datagram header's source port.
 #[inline(always)]
+fn src_port(h: &[u8]) -> u16 {
+    u16::from_le_bytes([h[3], h[4]])
+}
+
+/// A datagram header's source address and where the destination address starts.
 fn src_of(h: &[u8]) -> (SocketAddr, usize) {
     let (ip, at) = get_ip(h, FIXED, h[0] & SRC_V6 != 0);
-    (SocketAddr::new(ip, u16::from_le_bytes([h[3], h[4]])), at)
+    (SocketAddr::new(ip, src_port(h)), at)
 }
 
 /// `src_of` for the plain receive, with an IPv6 source out of line. Inline, the IPv6 case's
@@ -225,7 +229,7 @@ fn head_src(h: &[u8]) -> SocketAddr {
     let o: [u8; 4] = h[FIXED..FIXED + 4].try_into().expect("4 bytes");
     SocketAddr::new(
         IpAddr::V4(Ipv4Addr::from_bits(u32::from_be_bytes(o))),
-        u16::from_le_bytes([h[3], h[4]]),
+        src_port(h),
     )
 }
 

@@ -95,8 +95,10 @@ mod tests {
     use crate::{Family, HostId, Sim, SockKind};
 
     /// A world with `sizes` datagrams queued on a receiver of `family`, in the state `shut`
-    /// (0: open, 1: shut down for receiving).
-    fn world(family: Family, sizes: &[usize], shut: bool) -> (Sim, usize) {
+    /// (0: open, 1: shut down for receiving), sent from ::1 when `from_v6` (an IPv6
+    /// receiver only; the plain receive decodes an IPv6 source apart) and else from
+    /// 127.0.0.1.
+    fn world(family: Family, sizes: &[usize], shut: bool, from_v6: bool) -> (Sim, usize) {
         let sim = Sim::new();
         let host = HostId::default();
         let rx = Socket::new(&sim, host, family, SockKind::Udp).unwrap();
@@ -109,11 +111,14 @@ mod tests {
             Family::V6 => "[::]:0",
         };
         rx.bind(bind.parse().unwrap()).unwrap();
-        let to = std::net::SocketAddr::new(
-            "127.0.0.1".parse().unwrap(),
-            rx.local_addr().unwrap().port(),
-        );
-        let tx = Socket::bind_udp(&sim, host, "127.0.0.1:0".parse().unwrap()).unwrap();
+        let from = if from_v6 { "::1" } else { "127.0.0.1" };
+        let to = std::net::SocketAddr::new(from.parse().unwrap(), rx.local_addr().unwrap().port());
+        let tx = Socket::bind_udp(
+            &sim,
+            host,
+            std::net::SocketAddr::new(from.parse().unwrap(), 0),
+        )
+        .unwrap();
         for (i, &n) in sizes.iter().enumerate() {
             tx.send_to(&vec![i as u8; n], to).unwrap();
         }
@@ -133,8 +138,10 @@ mod tests {
             sizes in proptest::collection::vec(0usize..300, 0..4),
             cap in 0usize..300,
             shut in any::<bool>(),
+            from_v6 in any::<bool>(),
         ) {
             let family = if v6 { Family::V6 } else { Family::V4 };
+            let from_v6 = v6 && from_v6;
             let args = RecvArgs {
                 call: "recvfrom",
                 flags: 0,
@@ -143,8 +150,8 @@ mod tests {
                 control: None,
                 msg: false,
             };
-            let (plain_sim, h) = world(family, &sizes, shut);
-            let (full_sim, h2) = world(family, &sizes, shut);
+            let (plain_sim, h) = world(family, &sizes, shut, from_v6);
+            let (full_sim, h2) = world(family, &sizes, shut, from_v6);
             prop_assert_eq!(h, h2);
             let before = plain_sim.trace_text();
             let mut plain_bytes = vec![0; cap];

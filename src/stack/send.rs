@@ -67,8 +67,9 @@ impl World {
         self.send_uncached(handle, args)
     }
 
+    /// The full path, then the route cached for the next send.
     #[inline(never)]
-    fn send_uncached(&mut self, handle: usize, args: &SendArgs) -> Result<usize> {
+    pub(crate) fn send_uncached(&mut self, handle: usize, args: &SendArgs) -> Result<usize> {
         let n = self.send_full(handle, args)?;
         self.cache_route(handle, args);
         Ok(n)
