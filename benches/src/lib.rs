@@ -86,12 +86,22 @@ impl SimPair {
     }
 
     pub fn run(&self, n: u64) {
-        let mut buf = [0u8; 128];
-        for _ in 0..n {
-            self.tx.send_to(&PAYLOAD, self.to).expect("send");
-            let (len, _) = self.rx.recv_from(&mut buf).expect("receive");
-            assert_eq!(len, PAYLOAD.len());
-        }
+        pairs(
+            n,
+            || self.tx.send_to(&PAYLOAD, self.to).expect("send"),
+            |buf| self.rx.recv_from(buf).expect("receive").0,
+        );
+    }
+}
+
+/// `n` pairs: `send` sends `PAYLOAD`, `recv` receives into a 128-byte buffer and says how
+/// many bytes it got. The simulator and kernel loopback run this one loop.
+#[inline(always)]
+fn pairs(n: u64, mut send: impl FnMut() -> usize, mut recv: impl FnMut(&mut [u8]) -> usize) {
+    let mut buf = [0u8; 128];
+    for _ in 0..n {
+        send();
+        assert_eq!(recv(&mut buf), PAYLOAD.len());
     }
 }
 
@@ -117,12 +127,11 @@ impl LoopbackPair {
     }
 
     pub fn run(&self, n: u64) {
-        let mut buf = [0u8; 128];
-        for _ in 0..n {
-            self.tx.send_to(&PAYLOAD, self.to).expect("send");
-            let (len, _) = self.rx.recv_from(&mut buf).expect("receive");
-            assert_eq!(len, PAYLOAD.len());
-        }
+        pairs(
+            n,
+            || self.tx.send_to(&PAYLOAD, self.to).expect("send"),
+            |buf| self.rx.recv_from(buf).expect("receive").0,
+        );
     }
 }
 

@@ -406,8 +406,6 @@ impl Socket {
     }
 }
 
-/// Reports a call's outcome to a `tracing` subscriber, inside the span the call entered
-/// (nothing is formatted unless a subscriber asks for it).
 /// No subscriber wants the safe API's spans: the data path's methods then skip building
 /// them (a level check is one atomic load; a disabled span still costs a few dozen
 /// instructions, a fifth of a send + receive pair).
@@ -416,6 +414,8 @@ fn untraced() -> bool {
     !tracing::level_enabled!(tracing::Level::DEBUG)
 }
 
+/// Reports a call's outcome to a `tracing` subscriber, inside the span the call entered
+/// (nothing is formatted unless a subscriber asks for it).
 pub(crate) fn traced<T: core::fmt::Debug>(r: Result<T>) -> Result<T> {
     match &r {
         Ok(v) => tracing::debug!(ret = ?v, "returned"),

@@ -51,8 +51,8 @@ pub struct Captured {
 
 impl World {
     /// Keeps `p` if capturing is on: the one call `World::send` makes. Off, it costs a branch.
-    #[inline]
     /// `payload` is the sender's (the packet carries none yet: see `stack::send`).
+    #[inline]
     pub(crate) fn capture_sent(&mut self, p: &Packet, payload: &[u8]) {
         if let Some(out) = &mut self.capture {
             out.push(Captured {

@@ -3,9 +3,9 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use parking_lot::{Condvar, Mutex};
-use std::time::Duration;
 
 use super::{Shared, Sim};
 use crate::io::status::{CancelledError, CloseStatus};

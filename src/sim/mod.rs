@@ -5,9 +5,9 @@ mod builder;
 mod enter;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use parking_lot::{Condvar, Mutex, MutexGuard};
-use std::time::Duration;
 
 pub use builder::{HostSpec, SimBuilder};
 pub(crate) use enter::{cached_thread_id, current, is_current, is_participant, thread_id, Here};

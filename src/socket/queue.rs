@@ -397,7 +397,7 @@ impl RecvQueue {
         self.payload += payload.len();
         let tail = self.ring.at(self.ring.len);
         // Usually the record goes in one piece: copy the header whole and set its two
-        // fields there (see `Ring::array` for why whole), then the payload after it.
+        // fields there (see `Ring::view` for why whole), then the payload after it.
         let span = whole.max(LONGEST);
         if tail + span <= self.ring.buf.len() && span <= self.ring.buf.len() - self.ring.len {
             let room = &mut self.ring.buf[tail..];
