@@ -46,15 +46,22 @@ pub(crate) struct Catalog {
     next_id: u32,
     startups: BTreeMap<ProviderId, Startup>,
     /// Procedure tables of the providers ws2 has started (WSPStartup is called once per
-    /// provider, when its first socket is made).
-    pub tables: BTreeMap<ProviderId, WSPPROC_TABLE>,
+    /// provider, when its first socket is made), in the order they started.
+    tables: Vec<(ProviderId, WSPPROC_TABLE)>,
+    /// Which started table serves each entry looked up so far (entry id, index in `tables`),
+    /// so that a call finds its socket's table without walking the catalogue. Entries and
+    /// started providers are never removed, so an answer stays true.
+    served: Vec<(u32, usize)>,
 }
 
 impl core::fmt::Debug for Catalog {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Catalog")
             .field("entries", &self.entries)
-            .field("started", &self.tables.keys().collect::<Vec<_>>())
+            .field(
+                "started",
+                &self.tables.iter().map(|(p, _)| p).collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -85,7 +92,8 @@ impl Catalog {
             entries,
             next_id,
             startups,
-            tables: BTreeMap::new(),
+            tables: Vec::new(),
+            served: Vec::new(),
         }
     }
 
@@ -191,6 +199,41 @@ impl Catalog {
         Ok(Installed { layered_id, chains })
     }
 
+    /// Where the procedure table of the started provider serving entry `entry_id` is (for
+    /// [`Catalog::table`]): none when there is no such entry or its provider has not
+    /// started.
+    #[inline]
+    pub fn started(&mut self, entry_id: u32) -> Option<usize> {
+        match self.served.iter().find(|&&(e, _)| e == entry_id) {
+            Some(&(_, i)) => Some(i),
+            None => self.serve(entry_id),
+        }
+    }
+
+    /// `started` for an entry not looked up before.
+    #[cold]
+    #[inline(never)]
+    fn serve(&mut self, entry_id: u32) -> Option<usize> {
+        let provider = self.provider_of_entry(self.get(entry_id)?)?;
+        let i = self.tables.iter().position(|(p, _)| *p == provider)?;
+        self.served.push((entry_id, i));
+        Some(i)
+    }
+
+    /// A started provider's table, where [`Catalog::started`] said it is.
+    pub fn table(&self, i: usize) -> Option<&WSPPROC_TABLE> {
+        self.tables.get(i).map(|(_, t)| t)
+    }
+
+    /// Keeps the table WSPStartup filled for `provider` (replacing one kept before, where two
+    /// threads started it at once).
+    pub fn insert_table(&mut self, provider: ProviderId, table: WSPPROC_TABLE) {
+        match self.tables.iter_mut().find(|(p, _)| *p == provider) {
+            Some((_, t)) => *t = table,
+            None => self.tables.push((provider, table)),
+        }
+    }
+
     fn take_id(&mut self) -> u32 {
         let id = self.next_id;
         self.next_id += 1;
@@ -236,6 +279,32 @@ mod tests {
             .map(|e| e.catalog_id)
             .collect();
         assert_eq!(udp_tcp, vec![1001, 1002, 1004, 1005]);
+    }
+
+    #[test]
+    fn an_entry_finds_its_started_providers_table() {
+        let mut c = Catalog::new(false, false);
+        // TCP (1001) and UDP (1002) over IPv4 share MSAFD_TCPIP; 1004 is IPv6's.
+        assert_eq!(c.started(1002), None, "not started yet");
+        c.insert_table(MSAFD_TCPIP6, WSPPROC_TABLE::default());
+        c.insert_table(MSAFD_TCPIP, WSPPROC_TABLE::default());
+        assert_eq!(c.started(1002), Some(1));
+        assert_eq!(c.started(1001), Some(1));
+        assert_eq!(c.started(1004), Some(0));
+        assert_eq!(c.started(1002), Some(1), "asked again");
+        assert_eq!(c.started(4242), None, "no such entry");
+        assert!(c.table(1).is_some() && c.table(2).is_none());
+        // Started again (two threads at once): the table is replaced where it was.
+        c.insert_table(MSAFD_TCPIP, WSPPROC_TABLE::default());
+        assert_eq!(c.started(1002), Some(1));
+        // A chain over UDP is served by the layered provider, once that has started.
+        let lsp = c
+            .install_layered("lsp", [7; 16], Some(fake_startup), &[1002])
+            .unwrap();
+        assert_eq!(c.started(lsp.chains[0]), None);
+        c.insert_table([7; 16], WSPPROC_TABLE::default());
+        assert_eq!(c.started(lsp.chains[0]), Some(2));
+        assert_eq!(c.started(1002), Some(1));
     }
 
     #[test]

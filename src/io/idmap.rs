@@ -74,6 +74,18 @@ impl<T> IdMap<T> {
         self.items.iter().map(|(_, v)| v)
     }
 
+    /// The value, when there is exactly one entry.
+    pub fn only_mut(&mut self) -> Option<&mut T> {
+        match self.items.len() {
+            1 => self.items.front_mut().map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.items.clear();
+    }
+
     pub fn retain(&mut self, mut f: impl FnMut(&u64, &mut T) -> bool) {
         self.items.retain_mut(|(k, v)| f(k, v));
     }

@@ -232,7 +232,12 @@ impl World {
             return;
         };
         if let Some(s) = self.sock_by_key_mut(req.sock) {
-            s.pending.retain(|r| *r != id);
+            // Usually the oldest (receives complete in posting order).
+            if s.pending.front() == Some(&id) {
+                s.pending.pop_front();
+            } else {
+                s.pending.retain(|r| *r != id);
+            }
         }
         let bytes = got.map_or(0, |(o, _)| o.copied);
         req.sink.finish(
@@ -468,7 +473,16 @@ impl World {
     /// user APC may run in any order (WSARecvMsg page: "The completion routines can be
     /// called in any order"); which one goes first is a recorded choice.
     pub fn take_apc(&mut self, tid: ThreadId) -> Option<Apc> {
-        let t = self.threads.get(&tid)?;
+        let t = self.threads.get_mut(&tid)?;
+        // The usual case, one APC that may run: no choice to make, nothing to count.
+        if t.apcs.len() == 1 && t.runnable(&t.apcs[0]) {
+            let apc = t.apcs.pop_front()?;
+            if let Apc::Completion { sock, .. } = apc {
+                t.running_routines.insert(sock);
+            }
+            return Some(apc);
+        }
+        let t = &*t;
         let first = t.apcs.iter().position(|a| t.runnable(a))?;
         // Counted, then the picked one found again: the usual single APC needs no list.
         let user = matches!(t.apcs[first], Apc::User { .. });

@@ -113,7 +113,8 @@ impl ProviderApcs {
 }
 
 impl World {
-    /// Records a completion and defers the upcall that queues the provider's APC.
+    /// Records a completion and defers the upcall that queues the provider's APC (or makes it
+    /// now, when that cannot be told apart: `spi::make_own_upcall_now`).
     pub(crate) fn provider_completion(
         &mut self,
         record: Record,
@@ -124,12 +125,15 @@ impl World {
         p.next += 1;
         let id = p.next;
         p.records.insert(id, record);
-        p.deferred.push(Deferred {
+        let d = Deferred {
             queue_apc,
             thread_handle,
             thread_reserved,
             record: id,
-        });
+        };
+        if let Some(d) = crate::spi::make_own_upcall_now(self, d) {
+            self.provider_apcs.deferred.push(d);
+        }
     }
 
     /// The upcall for `record` returned: whether it queued the APC. A record whose APC could
@@ -150,6 +154,17 @@ impl World {
     /// choice when there are several); marks its socket as running a routine. `None` when
     /// none can run now: `apc` is queued again when the running routine returns.
     pub(crate) fn take_provider_completion(&mut self, tid: ThreadId, apc: ApcFn) -> Option<Record> {
+        // The usual case, one completion and it is due: no choice to make, nothing to count.
+        if let Some(t) = self.threads.get_mut(&tid) {
+            if let Some(r) = self.provider_apcs.records.only_mut() {
+                if r.thread == tid && r.queued && !t.running_routines.contains(&r.sock) {
+                    let r = *r;
+                    self.provider_apcs.records.clear();
+                    t.running_routines.insert(r.sock);
+                    return Some(r);
+                }
+            }
+        }
         // The due ones are counted, then the picked one found again: the data path's usual
         // single completion needs no list.
         let due = self.due_provider_completions(tid).count();

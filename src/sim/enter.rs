@@ -13,6 +13,7 @@ use std::sync::{Arc, Weak};
 use super::{Shared, Sim};
 use crate::net::topology::HostId;
 use crate::sched::thread::ThreadId;
+use crate::stack::World;
 
 /// A simulation and host a thread is in. Shared by `Rc`: the face takes it on every call,
 /// and counting a thread-local reference is cheaper than counting the `Sim`'s atomic one.
@@ -182,6 +183,15 @@ pub(crate) fn is_current(sim: &Sim) -> bool {
     match ENTERED.with(|e| e.borrow().last().map(|h| h.sim.same(sim))) {
         Some(top) => top,
         None => DEFAULT.with(|d| d.borrow().as_ref().is_some_and(|d| d.0.sim.same(sim))),
+    }
+}
+
+/// `is_current` for the simulation whose world is `w` (when only the world is at hand).
+pub(crate) fn is_current_world(w: &World) -> bool {
+    let of = |sim: &Sim| core::ptr::eq(sim.shared.world.data_ptr().cast_const(), w);
+    match ENTERED.with(|e| e.borrow().last().map(|h| of(&h.sim))) {
+        Some(top) => top,
+        None => DEFAULT.with(|d| d.borrow().as_ref().is_some_and(|d| of(&d.0.sim))),
     }
 }
 

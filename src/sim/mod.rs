@@ -10,7 +10,9 @@ use std::time::Duration;
 use parking_lot::{Condvar, Mutex, MutexGuard};
 
 pub use builder::{HostSpec, SimBuilder};
-pub(crate) use enter::{cached_thread_id, current, is_current, is_participant, thread_id, Here};
+pub(crate) use enter::{
+    cached_thread_id, current, is_current, is_current_world, is_participant, thread_id, Here,
+};
 pub use enter::{EnterGuard, Outside};
 
 use crate::diag::DiagnosticRecord;

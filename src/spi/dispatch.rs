@@ -34,15 +34,16 @@ pub(crate) fn thread_id_for_call(cx: &Cx) -> WSATHREADID {
 type ToStart = Option<Box<(ProviderId, Startup, ProtocolEntry)>>;
 
 /// The procedure table of the provider serving catalogue entry `entry_id`, if it has started.
-fn find(w: &World, entry_id: u32) -> Result<&WSPPROC_TABLE, ToStart> {
-    let entry = w.catalog.get(entry_id).ok_or(None)?;
-    let provider = w.catalog.provider_of_entry(entry).ok_or(None)?;
-    // A started provider's startup is known (it was started with it).
-    if let Some(t) = w.catalog.tables.get(&provider) {
-        return Ok(t);
+fn find(w: &mut World, entry_id: u32) -> Result<&WSPPROC_TABLE, ToStart> {
+    match w.catalog.started(entry_id) {
+        Some(i) => w.catalog.table(i).ok_or(None),
+        None => {
+            let entry = w.catalog.get(entry_id).ok_or(None)?;
+            let provider = w.catalog.provider_of_entry(entry).ok_or(None)?;
+            let startup = w.catalog.startup(&provider).ok_or(None)?;
+            Err(Some(Box::new((provider, startup, entry.clone()))))
+        }
     }
-    let startup = w.catalog.startup(&provider).ok_or(None)?;
-    Err(Some(Box::new((provider, startup, entry.clone()))))
 }
 
 /// The procedure table of the provider serving catalogue entry `entry_id`, starting it if
@@ -73,7 +74,7 @@ fn start(cx: &Cx, to_start: ToStart) -> Result<WSPPROC_TABLE, i32> {
     if r != 0 {
         return Err(r);
     }
-    cx.world(|w| w.catalog.tables.insert(provider, table));
+    cx.world(|w| w.catalog.insert_table(provider, table));
     Ok(table)
 }
 

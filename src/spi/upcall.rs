@@ -15,7 +15,7 @@ use crate::io::handles::Object;
 use crate::io::upcall::Deferred;
 use crate::io::upcall::QueueApcFn;
 use crate::sched::thread::{Apc, ThreadId};
-use crate::sim::{current, is_current, thread_id, Sim};
+use crate::sim::{current, is_current, is_current_world, thread_id, Sim};
 use crate::stack::World;
 use crate::ws2::face::{call_spi, failed, returned};
 use crate::ws2::mem::{bad, read, write};
@@ -104,6 +104,19 @@ pub(crate) fn make_own_upcalls(sim: &Sim, w: &mut World) {
         let d = w.provider_apcs.deferred.remove(0);
         make_own_upcall(w, d);
     }
+}
+
+/// Makes `d` at once, as `make_own_upcalls` would when the lock is released, if nothing is
+/// deferred before it, it is ws2's own WPUQueueApc, and `w` is this thread's simulation:
+/// the upcall only queues an APC and marks its record queued, which nothing before the
+/// release could tell from doing it then. Returns `d` when it must be deferred.
+pub(crate) fn make_own_upcall_now(w: &mut World, d: Deferred) -> Option<Deferred> {
+    let own = WPUQueueApc as QueueApcFn as usize;
+    if !w.provider_apcs.deferred.is_empty() || d.queue_apc as usize != own || !is_current_world(w) {
+        return Some(d);
+    }
+    make_own_upcall(w, d);
+    None
 }
 
 /// Whether the next deferred upcall is ws2's WPUQueueApc.
