@@ -9,6 +9,7 @@ use std::mem::{size_of, zeroed};
 use std::sync::{Arc, Mutex};
 
 use tracing_subscriber::fmt::MakeWriter;
+use windows_sys::Win32::System::IO::OVERLAPPED;
 use winsock_sim::api::Socket;
 use winsock_sim::ws2::*;
 use winsock_sim::{HostId, Sim};
@@ -206,4 +207,86 @@ fn safe_api_calls_log_too() {
         "{all}"
     );
     assert!(has(&lines, &["Socket::close{socket=256}"]), "{all}");
+}
+
+unsafe extern "system" fn routine(_: u32, _: u32, _: *mut OVERLAPPED, _: u32) {}
+
+/// The overlapped data path's calls skip their spans when nothing listens (`data_span!`);
+/// with a subscriber, they are there, nested as the calls are.
+#[test]
+fn overlapped_data_path_calls_log_their_spans() {
+    let sim = Sim::new();
+    let _in = sim.enter();
+    let lines = logged(|| unsafe {
+        let mut wsa: WSADATA = zeroed();
+        assert_eq!(WSAStartup(0x0202, &mut wsa), 0);
+        let rx = socket(AF_INET as i32, SOCK_DGRAM, IPPROTO_UDP);
+        let a = sockaddr(7000);
+        let len = size_of::<SOCKADDR_IN>() as i32;
+        assert_eq!(bind(rx, &a as *const _ as *const SOCKADDR, len), 0);
+        let mut buf = [0u8; 8];
+        let wsabuf = WSABUF {
+            len: 8,
+            buf: buf.as_mut_ptr(),
+        };
+        let mut flags = 0u32;
+        let mut ov: OVERLAPPED = zeroed();
+        let r = WSARecvFrom(
+            rx,
+            &wsabuf,
+            1,
+            std::ptr::null_mut(),
+            &mut flags,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            &mut ov,
+            Some(routine),
+        );
+        assert_eq!((r, WSAGetLastError()), (SOCKET_ERROR, WSA_IO_PENDING));
+        let tx = socket(AF_INET as i32, SOCK_DGRAM, IPPROTO_UDP);
+        let sent = sendto(
+            tx,
+            b"hi".as_ptr(),
+            2,
+            0,
+            &a as *const _ as *const SOCKADDR,
+            len,
+        );
+        assert_eq!(sent, 2);
+        assert_eq!(
+            winsock_sim::kernel32::SleepEx(0, 1),
+            winsock_sim::kernel32::WAIT_IO_COMPLETION
+        );
+    });
+    let all = lines.join("\n");
+    assert!(
+        has(
+            &lines,
+            &[
+                "WSARecvFrom{socket=256 buffers=1 overlapped=true routine=true}:WSPRecvFrom{socket=256 buffers=1 overlapped=true routine=true}",
+                "failed error=\"WSA_IO_PENDING\""
+            ]
+        ),
+        "{all}"
+    );
+    // The completion queues the provider's APC through ws2's WPUQueueApc, inside sendto.
+    assert!(
+        has(
+            &lines,
+            &[
+                "sendto{socket=",
+                "len=2 flags=0}:WPUQueueApc",
+                "returned ret=0"
+            ]
+        ),
+        "{all}"
+    );
+    // WAIT_IO_COMPLETION (192): the routine ran.
+    assert!(
+        has(
+            &lines,
+            &["SleepEx{timeout_ms=0 alertable=1}", "returned ret=192"]
+        ),
+        "{all}"
+    );
 }

@@ -20,6 +20,7 @@ impl<T> IdMap<T> {
         }
     }
 
+    #[inline]
     fn find(&self, id: u64) -> Result<usize, usize> {
         // Ids are mostly looked up at the front (the oldest entry) or the back (the newest).
         match (self.items.front(), self.items.back()) {
@@ -32,6 +33,11 @@ impl<T> IdMap<T> {
 
     /// Inserts `v` under `id`, returning the value it replaces.
     pub fn insert(&mut self, id: u64, v: T) -> Option<T> {
+        // The usual case: a new id, the largest yet.
+        if self.items.back().is_none_or(|&(k, _)| k < id) {
+            self.items.push_back((id, v));
+            return None;
+        }
         match self.find(id) {
             Err(i) if i == self.items.len() => {
                 self.items.push_back((id, v));

@@ -93,12 +93,11 @@ fn run_apcs_from(sim: &Sim, tid: ThreadId, from_blocking: bool, mut first: Optio
 /// Always safe; `unsafe` only to match windows-sys.
 #[allow(non_snake_case)]
 pub unsafe extern "system" fn SleepEx(dwmilliseconds: u32, balertable: BOOL) -> u32 {
-    let _span = tracing::debug_span!(
+    let _span = crate::ws2::face::data_span!(
         "SleepEx",
         timeout_ms = dwmilliseconds,
         alertable = balertable
-    )
-    .entered();
+    );
     call_win32(0, |cx| {
         let tid = cx.thread();
         let alertable = balertable != 0;

@@ -55,7 +55,7 @@ pub unsafe extern "system" fn WPUQueueApc(
     dwcontext: usize,
     lperrno: *mut i32,
 ) -> i32 {
-    let _span = tracing::debug_span!("WPUQueueApc").entered();
+    let _span = crate::ws2::face::data_span!("WPUQueueApc");
     call_spi(SOCKET_ERROR, lperrno, |cx| {
         if bad(lpthreadid) || lpfnuserapc.is_none() {
             return Err(Errno::Fault.code());
@@ -132,7 +132,7 @@ fn own_upcall_next(w: &World) -> bool {
 #[inline(never)]
 fn make_own_upcall(w: &mut World, d: Deferred) {
     // As the upcall shows itself to a subscriber.
-    let _span = tracing::debug_span!("WPUQueueApc").entered();
+    let _span = crate::ws2::face::data_span!("WPUQueueApc");
     let r = queue_user_apc(w, d.thread_handle, Some(provider_apc), d.record as usize);
     match r {
         Ok(v) => returned(&v),
@@ -425,7 +425,7 @@ pub(crate) fn queue_deferred_apc(d: &Deferred) -> bool {
 /// among several, as for every completion routine; `dwcontext` names the completion whose
 /// upcall queued this call).
 unsafe extern "system" fn provider_apc(dwcontext: usize) {
-    let _span = tracing::debug_span!("provider_apc").entered();
+    let _span = crate::ws2::face::data_span!("provider_apc");
     let _ = dwcontext;
     let here = current();
     let sim = &here.sim;

@@ -154,18 +154,34 @@ fn internal_error(cx: &Cx, panic: Box<dyn Any + Send>) {
     set_last_error(Errno::NetDown.code());
 }
 
+/// A debug-level `tracing` span, entered until the value it gives is dropped; nothing at all
+/// (not even a disabled span to exit and drop) when no subscriber wants debug spans:
+/// `debug_span!` checks the same level first. For the data path's calls, where a test that
+/// does not trace would otherwise pay for a span per call (benches/instructions.sh). Used
+/// everywhere, its drop stops being inlined and the saving is lost, so the other calls keep
+/// `debug_span!(...).entered()`.
+macro_rules! data_span {
+    ($($arg:tt)*) => {
+        if tracing::level_enabled!(tracing::Level::DEBUG) {
+            Some(tracing::debug_span!($($arg)*).entered())
+        } else {
+            None
+        }
+    };
+}
+pub(crate) use data_span;
+
 /// The `tracing` span of a call that may be overlapped: its socket, other key arguments, and
 /// whether it was given an OVERLAPPED and a completion routine.
 macro_rules! io_span {
     ($name:literal, $s:expr, $ov:ident, $routine:ident $(, $k:ident = $v:expr)* $(,)?) => {
-        tracing::debug_span!(
+        $crate::ws2::face::data_span!(
             $name,
             socket = $s,
             $($k = $v,)*
             overlapped = !$ov.is_null(),
             routine = $routine.is_some()
         )
-        .entered()
     };
 }
 pub(crate) use io_span;

@@ -112,7 +112,7 @@ pub unsafe extern "system" fn sendto(
     to: *const SOCKADDR,
     tolen: i32,
 ) -> i32 {
-    let _span = tracing::debug_span!("sendto", socket = s, len, flags).entered();
+    let _span = face::data_span!("sendto", socket = s, len, flags);
     face::call(SOCKET_ERROR, |cx| {
         // One lock for the socket's checks, the arguments' (which read only the caller's
         // memory) and the send.
