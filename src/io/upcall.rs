@@ -10,8 +10,9 @@
 //! request completes, and the upcall (ws2's WPUQueueApc, or a layered provider's wrapper of
 //! it) must run without it. Whoever releases the lock runs the deferred upcalls; when the
 //! upcall is ws2's own WPUQueueApc for the thread's own simulation, which only queues an
-//! APC on the world, `spi::upcall` does that before the lock is released instead (the same
-//! steps in the same order; on Windows too the provider queues the APC as it completes, so
+//! APC on the world, `spi::upcall` does that as the request completes, or (when another
+//! provider's upcall is deferred before it) before the lock is released (the same steps in
+//! the same order; on Windows too the provider queues the APC as it completes, so
 //! no other thread can see a completed request whose APC is not yet queued). The
 //! provider's APC function then takes a completion of its thread from here: the same rules
 //! as the core's completion routines apply (a seeded, recorded choice among the due ones;
