@@ -66,17 +66,29 @@ fn sockaddr(port: u16) -> SOCKADDR_IN {
     }
 }
 
+/// WSAStartup, then a UDP socket bound to 127.0.0.1:`port`: the socket, its address and
+/// the address's length.
+///
+/// # Safety
+/// Plain Winsock calls with valid arguments; `unsafe` only as they are.
+unsafe fn started_and_bound(port: u16) -> (SOCKET, SOCKADDR_IN, i32) {
+    unsafe {
+        let mut wsa: WSADATA = zeroed();
+        assert_eq!(WSAStartup(0x0202, &mut wsa), 0);
+        let rx = socket(AF_INET as i32, SOCK_DGRAM, IPPROTO_UDP);
+        let a = sockaddr(port);
+        let len = size_of::<SOCKADDR_IN>() as i32;
+        assert_eq!(bind(rx, &a as *const _ as *const SOCKADDR, len), 0);
+        (rx, a, len)
+    }
+}
+
 #[test]
 fn face_calls_log_their_arguments_results_and_errors() {
     let sim = Sim::new();
     let _in = sim.enter();
     let lines = logged(|| unsafe {
-        let mut wsa: WSADATA = zeroed();
-        assert_eq!(WSAStartup(0x0202, &mut wsa), 0);
-        let rx = socket(AF_INET as i32, SOCK_DGRAM, IPPROTO_UDP);
-        let a = sockaddr(7000);
-        let len = size_of::<SOCKADDR_IN>() as i32;
-        assert_eq!(bind(rx, &a as *const _ as *const SOCKADDR, len), 0);
+        let (rx, a, len) = started_and_bound(7000);
         let tx = socket(AF_INET as i32, SOCK_DGRAM, IPPROTO_UDP);
         let data = *b"hello";
         let sent = sendto(
@@ -218,12 +230,7 @@ fn overlapped_data_path_calls_log_their_spans() {
     let sim = Sim::new();
     let _in = sim.enter();
     let lines = logged(|| unsafe {
-        let mut wsa: WSADATA = zeroed();
-        assert_eq!(WSAStartup(0x0202, &mut wsa), 0);
-        let rx = socket(AF_INET as i32, SOCK_DGRAM, IPPROTO_UDP);
-        let a = sockaddr(7000);
-        let len = size_of::<SOCKADDR_IN>() as i32;
-        assert_eq!(bind(rx, &a as *const _ as *const SOCKADDR, len), 0);
+        let (rx, a, len) = started_and_bound(7000);
         let mut buf = [0u8; 8];
         let wsabuf = WSABUF {
             len: 8,

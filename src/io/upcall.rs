@@ -10,10 +10,10 @@
 //! request completes, and the upcall (ws2's WPUQueueApc, or a layered provider's wrapper of
 //! it) must run without it. Whoever releases the lock runs the deferred upcalls; when the
 //! upcall is ws2's own WPUQueueApc for the thread's own simulation, which only queues an
-//! APC on the world, `spi::upcall` does that as the request completes, or (when another
-//! provider's upcall is deferred before it) before the lock is released (the same steps in
-//! the same order; on Windows too the provider queues the APC as it completes, so
-//! no other thread can see a completed request whose APC is not yet queued). The
+//! APC on the world, and no other provider's upcall is deferred before it, `spi::upcall`
+//! makes it as the request completes (the same steps in the same order; on Windows too the
+//! provider queues the APC as it completes, so no other thread can see a completed request
+//! whose APC is not yet queued). The
 //! provider's APC function then takes a completion of its thread from here: the same rules
 //! as the core's completion routines apply (a seeded, recorded choice among the due ones;
 //! never two routines of one socket nested).
@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use super::idmap::IdMap;
 
 use crate::net::ports::SockKey;
-use crate::sched::thread::ThreadId;
+use crate::sched::thread::{Running, ThreadId};
 use crate::stack::World;
 use crate::trace::Event;
 
@@ -88,6 +88,14 @@ pub(crate) struct Record {
     /// Its APC was queued (WPUQueueApc succeeded): it is due in the thread's next alertable
     /// wait.
     pub queued: bool,
+}
+
+impl Record {
+    /// Whether its routine may run now on `tid`, which runs the routines of `running`:
+    /// queued, for that thread, and of a socket with no routine running there.
+    fn due_on(&self, tid: ThreadId, running: Option<&Running>) -> bool {
+        self.thread == tid && self.queued && !running.is_some_and(|s| s.contains(&self.sock))
+    }
 }
 
 /// The records, and the upcalls not made yet.
@@ -158,7 +166,7 @@ impl World {
         // The usual case, one completion and it is due: no choice to make, nothing to count.
         if let Some(t) = self.threads.get_mut(&tid) {
             if let Some(r) = self.provider_apcs.records.only_mut() {
-                if r.thread == tid && r.queued && !t.running_routines.contains(&r.sock) {
+                if r.due_on(tid, Some(&t.running_routines)) {
                     let r = *r;
                     self.provider_apcs.records.clear();
                     t.running_routines.insert(r.sock);
@@ -200,9 +208,7 @@ impl World {
         self.provider_apcs
             .records
             .iter()
-            .filter(move |(_, r)| {
-                r.thread == tid && r.queued && !running.is_some_and(|s| s.contains(&r.sock))
-            })
+            .filter(move |(_, r)| r.due_on(tid, running))
             .map(|(&id, _)| id)
     }
 

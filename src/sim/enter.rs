@@ -178,15 +178,8 @@ fn default_sim() -> Rc<Here> {
     })
 }
 
-/// Whether `sim` is the one `current` gives on this thread (never making a default one).
-pub(crate) fn is_current(sim: &Sim) -> bool {
-    match ENTERED.with(|e| e.borrow().last().map(|h| h.sim.same(sim))) {
-        Some(top) => top,
-        None => DEFAULT.with(|d| d.borrow().as_ref().is_some_and(|d| d.0.sim.same(sim))),
-    }
-}
-
-/// `is_current` for the simulation whose world is `w` (when only the world is at hand).
+/// Whether `w` is the world of the simulation `current` gives on this thread (never making a
+/// default one).
 pub(crate) fn is_current_world(w: &World) -> bool {
     let of = |sim: &Sim| core::ptr::eq(sim.shared.world.data_ptr().cast_const(), w);
     match ENTERED.with(|e| e.borrow().last().map(|h| of(&h.sim))) {

@@ -11,7 +11,7 @@ use parking_lot::{Condvar, Mutex, MutexGuard};
 
 pub use builder::{HostSpec, SimBuilder};
 pub(crate) use enter::{
-    cached_thread_id, current, is_current, is_current_world, is_participant, thread_id, Here,
+    cached_thread_id, current, is_current_world, is_participant, thread_id, Here,
 };
 pub use enter::{EnterGuard, Outside};
 
@@ -98,20 +98,14 @@ impl Sim {
         if w.provider_apcs.deferred.is_empty() && !w.sched.has_waiters() {
             return r;
         }
-        self.after_data(w);
+        self.release(w);
         r
     }
 
-    /// What `with_data` does after `f` when upcalls are deferred or threads wait: ws2's own
-    /// upcalls under the lock, then (unlocked) waking waiters and the other upcalls.
-    #[inline(never)]
-    fn after_data(&self, mut w: MutexGuard<'_, World>) {
-        crate::spi::make_own_upcalls(self, &mut w);
-        self.release(w);
-    }
-
     /// Unlocks the world, then wakes the threads blocked in the simulation (when any wait)
-    /// and makes the provider upcalls left deferred (they must run unlocked).
+    /// and makes the provider upcalls left deferred (they must run unlocked). Out of line:
+    /// on the data path there is rarely anything to do.
+    #[inline(never)]
     pub(crate) fn release(&self, mut w: MutexGuard<'_, World>) {
         let deferred = w.provider_apcs.take_deferred();
         let wake = w.sched.has_waiters();

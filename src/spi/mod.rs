@@ -33,4 +33,4 @@ pub(crate) use dispatch::{
     info_of, provider_table, provider_table_and, start_provider, thread_id_for_call,
 };
 pub(crate) use recv::{name_request, WSARecvMsg};
-pub(crate) use upcall::{make_own_upcall_now, make_own_upcalls, queue_deferred_apc, wsa_thread_id};
+pub(crate) use upcall::{make_own_upcall_now, queue_deferred_apc, wsa_thread_id};

@@ -15,7 +15,7 @@ use crate::io::handles::Object;
 use crate::io::upcall::Deferred;
 use crate::io::upcall::QueueApcFn;
 use crate::sched::thread::{Apc, ThreadId};
-use crate::sim::{current, is_current, is_current_world, thread_id, Sim};
+use crate::sim::{current, is_current_world, thread_id};
 use crate::stack::World;
 use crate::ws2::face::{call_spi, failed, returned};
 use crate::ws2::mem::{bad, read, write};
@@ -89,43 +89,19 @@ fn queue_user_apc(
     }
 }
 
-/// Makes the deferred upcalls that are ws2's own WPUQueueApc while the world is still locked,
-/// when this thread's simulation is `sim` (the one the upcall would act on): the same work
-/// as the upcall made once the lock is released, in the order that lets no other thread in
-/// between, without the lock taken twice more per completion. Another provider's upcall
-/// (a layered provider's wrapper, which must see the call) and those after it are left to
-/// the unlocked path, in order.
-#[inline]
-pub(crate) fn make_own_upcalls(sim: &Sim, w: &mut World) {
-    if !own_upcall_next(w) || !is_current(sim) {
-        return;
-    }
-    while own_upcall_next(w) {
-        let d = w.provider_apcs.deferred.remove(0);
-        make_own_upcall(w, d);
-    }
-}
-
-/// Makes `d` at once, as `make_own_upcalls` would when the lock is released, if nothing is
-/// deferred before it, it is ws2's own WPUQueueApc, and `w` is this thread's simulation:
-/// the upcall only queues an APC and marks its record queued, which nothing before the
-/// release could tell from doing it then. Returns `d` when it must be deferred.
+/// Makes `d` as the request completes, with the world still locked, if nothing is deferred
+/// before it, it is ws2's own WPUQueueApc, and `w` is this thread's simulation (the one the
+/// upcall would act on): the upcall only queues an APC and marks its record queued, which
+/// nothing before the lock's release could tell from making it then, and it saves taking
+/// the lock twice more per completion. Returns `d` when it must be deferred: a layered
+/// provider's wrapper must see the call, unlocked, and those after it keep their order.
 pub(crate) fn make_own_upcall_now(w: &mut World, d: Deferred) -> Option<Deferred> {
-    let own = WPUQueueApc as QueueApcFn as usize;
-    if !w.provider_apcs.deferred.is_empty() || d.queue_apc as usize != own || !is_current_world(w) {
+    let own = d.queue_apc as usize == WPUQueueApc as QueueApcFn as usize;
+    if !own || !w.provider_apcs.deferred.is_empty() || !is_current_world(w) {
         return Some(d);
     }
     make_own_upcall(w, d);
     None
-}
-
-/// Whether the next deferred upcall is ws2's WPUQueueApc.
-fn own_upcall_next(w: &World) -> bool {
-    let own = WPUQueueApc as QueueApcFn as usize;
-    w.provider_apcs
-        .deferred
-        .first()
-        .is_some_and(|d| d.queue_apc as usize == own)
 }
 
 /// What `queue_deferred_apc` and ws2's WPUQueueApc do for `d`, on the locked world.
