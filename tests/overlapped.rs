@@ -790,3 +790,46 @@ fn doc_wsarecv_overlapped() {
     assert_eq!(unsafe { SleepEx(0, 1) }, WAIT_IO_COMPLETION);
     assert_eq!(routines(), vec![(0, 1, &*ov as *const _ as usize, 0)]);
 }
+
+/// LPWSPRECVFROM page: the provider runs a WSARecvFrom's completion routine through the
+/// WPUQueueApc upcall, in the issuing thread's alertable wait, whichever thread's send
+/// completed the receive. Here a thread outside the simulation sends through the safe API:
+/// the upcall cannot be made under the lock for a thread whose simulation is another, so
+/// it is made once the world is unlocked, and must still reach this simulation's thread.
+#[test]
+fn clause_routine_runs_when_a_thread_outside_completes_it() {
+    let (rx, rx_addr, _tx) = ov_pair();
+    let mut buf = [0u8; 8];
+    let wsabuf = WSABUF {
+        len: 8,
+        buf: buf.as_mut_ptr(),
+    };
+    let mut flags = 0u32;
+    let mut ov: Box<OVERLAPPED> = Box::new(unsafe { std::mem::zeroed() });
+    let r = unsafe {
+        WSARecvFrom(
+            rx,
+            &wsabuf,
+            1,
+            std::ptr::null_mut(),
+            &mut flags,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            &mut *ov,
+            Some(routine),
+        )
+    };
+    assert_eq!((r, last_error()), (SOCKET_ERROR, WSA_IO_PENDING));
+    let sim = Sim::current();
+    let to = rx_addr.to_std();
+    std::thread::spawn(move || {
+        let local = "127.0.0.1:0".parse().unwrap();
+        let tx = winsock_sim::api::Socket::bind_udp(&sim, HostId::default(), local).unwrap();
+        assert_eq!(tx.send_to(b"abc", to).unwrap(), 3);
+    })
+    .join()
+    .unwrap();
+    assert_eq!((ov.Internal, ov.InternalHigh), (0, 3));
+    assert_eq!(unsafe { SleepEx(0, 1) }, WAIT_IO_COMPLETION);
+    assert_eq!(routines(), vec![(0, 3, &*ov as *const _ as usize, 0)]);
+}

@@ -225,6 +225,19 @@ impl EnterGuard {
         }
     }
 
+    /// Makes `sim` this thread's current simulation until the guard drops, without counting
+    /// the thread as one of its participants: for work done on the simulation's behalf by
+    /// whichever thread happens to do it (`Sim::run_deferred`). The host is the first one;
+    /// nothing done this way makes sockets.
+    pub(crate) fn acting(sim: Sim) -> EnterGuard {
+        push(&sim, HostId(0));
+        EnterGuard {
+            sim,
+            counted: false,
+            _not_send: PhantomData,
+        }
+    }
+
     /// Enters on behalf of a thread already counted by [`Sim::spawn`].
     pub(super) fn adopt(sim: Sim, host: HostId) -> EnterGuard {
         push(&sim, host);

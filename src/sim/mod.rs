@@ -120,6 +120,10 @@ impl Sim {
 
     /// Makes deferred provider upcalls (see `io::upcall`).
     pub(crate) fn run_deferred(&self, deferred: crate::io::upcall::Upcalls) {
+        // The upcalls (ws2's WPUQueueApc, or a layered provider's wrapper of it) act on this
+        // simulation, as in a process with one ws2_32, whichever simulation the thread that
+        // completed the request is in: a thread outside it may have sent the datagram.
+        let _acting = EnterGuard::acting(self.clone());
         for d in deferred.in_order() {
             let ok = crate::spi::queue_deferred_apc(&d);
             // Completion upcalls are the data path's (they decide no route).
